@@ -1,0 +1,283 @@
+"""The `agentgan` command.
+
+`agentgan generate` runs the graph with a progress display on stderr and writes the table
+by the output file's extension. `agentgan schema` writes only the schema, for review.
+Errors print one line on stderr: exit status 2 for usage errors, 1 for failures.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from agentgan import __version__
+from agentgan.errors import AgentganError, UsageError
+
+app = typer.Typer(
+    name="agentgan",
+    help="Turn a plain-language request into a realistic, validated synthetic table.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+logger = logging.getLogger("agentgan")
+
+NODE_LABELS = {
+    "knowledge": "Building the schema",
+    "seed": "Generating seed rows",
+    "validator": "Validating rows",
+    "synthesizer": "Training CTGAN and sampling",
+    "report": "Writing the report",
+}
+
+RequestArgument = Annotated[
+    str, typer.Argument(help="What table to make, e.g. 'customer churn data with age and gender'.")
+]
+RowsOption = Annotated[
+    Optional[int], typer.Option("--rows", "-n", help="Rows to deliver (default: the count in the request, else 500).")
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives a byte-identical file.")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite output files that exist.")]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log every step at INFO level.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"agentgan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Turn a plain-language request into a realistic, validated synthetic table."""
+
+
+@app.command()
+def generate(
+    request: Annotated[str, typer.Argument(help="What table to make, e.g. 'customer churn data with age and gender'.")] = "",
+    rows: RowsOption = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .csv, .parquet or .json.")] = Path("dataset.csv"),
+    seed: SeedOption = 0,
+    schema_out: Annotated[Optional[Path], typer.Option("--schema-out", help="Also write the schema (JSON) here.")] = None,
+    schema_in: Annotated[Optional[Path], typer.Option("--schema", help="Use this schema file instead of building one.")] = None,
+    seed_rows: Annotated[int, typer.Option("--seed-rows", help="Seed rows to generate before CTGAN.")] = 100,
+    epochs: Annotated[Optional[int], typer.Option("--epochs", help="CTGAN epochs (default: chosen from the seed rows).")] = None,
+    batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="CTGAN batch size (default: chosen).")] = None,
+    device: Annotated[str, typer.Option("--device", help="Training device: auto, cpu or cuda.")] = "auto",
+    max_rounds: Annotated[int, typer.Option("--max-rounds", help="Most rounds of seed regeneration and of top-up sampling.")] = 3,
+    force: ForceOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Generate a validated synthetic table from a request or a schema."""
+    _configure_logging(verbose)
+    started = time.perf_counter()
+    with _errors_reported():
+        from agentgan.io import check_writable, table_format
+
+        table_format(out)
+        check_writable(out, force=force)
+        if schema_out is not None:
+            check_writable(schema_out, force=force)
+        if not request.strip() and schema_in is None:
+            raise UsageError(
+                "The request is empty; describe the table, e.g. agentgan generate "
+                "\"customer churn data with age and gender\" --rows 500 --out churn.csv."
+            )
+
+        state: dict[str, Any] = {"prompt": request}
+        if rows is not None:
+            state["rows"] = rows
+        if schema_in is not None:
+            state["schema"] = _read_schema(schema_in)
+        settings = {
+            "random_seed": seed,
+            "seed_rows": seed_rows,
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "device": device,
+            "max_rounds": max_rounds,
+        }
+        if rows is not None:
+            settings["rows"] = rows
+
+        with tempfile.TemporaryDirectory(prefix="agentgan-") as work_dir:
+            result = _run_graph(state, _context(settings, work_dir))
+            written = _write_outputs(result, out, schema_out)
+
+        _print_summary(result, written, time.perf_counter() - started)
+
+
+@app.command()
+def schema(
+    request: RequestArgument,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Schema file to write (JSON).")] = Path("schema.json"),
+    force: ForceOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Write the schema for a request, to review or edit before `generate --schema`."""
+    _configure_logging(verbose)
+    with _errors_reported():
+        from agentgan.agents.knowledge import schema_from_request
+        from agentgan.io import check_writable, write_json
+
+        check_writable(out, force=force)
+        built = schema_from_request(request)
+        for warning in built.get("x-warnings", []):
+            console.print(f"[yellow]warning:[/yellow] {warning}")
+        write_json(built, out)
+        console.print(f"Wrote {out} ({len(built['properties'])} columns).")
+
+
+def _context(settings: dict[str, Any], work_dir: str) -> Any:
+    from pydantic import ValidationError
+
+    from agentgan.graph.context import Context
+
+    try:
+        return Context(output_dir=work_dir, **settings)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(part) for part in first["loc"])
+        raise UsageError(f"Invalid value {first.get('input')!r} for {name}: {first['msg']}.") from exc
+
+
+def _read_schema(path: Path) -> dict[str, Any]:
+    from agentgan.errors import SchemaError
+
+    if not path.is_file():
+        raise UsageError(f"Schema file {str(path)!r} not found.")
+    try:
+        loaded: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"Schema file {str(path)!r} is not valid JSON: {exc}.") from exc
+    return loaded
+
+
+def _run_graph(state: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Stream the graph, showing node progress and CTGAN epochs; return the final state."""
+    from agentgan.graph.builder import build_graph
+
+    graph = build_graph()
+    result: dict[str, Any] = {}
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("Starting", total=None, detail="")
+        for mode, chunk in graph.stream(state, context=context, stream_mode=["updates", "custom", "values"]):
+            if mode == "values":
+                result = chunk
+            elif mode == "updates":
+                for node in chunk:
+                    progress.update(task, description=f"{NODE_LABELS.get(node, node)}: done", detail="")
+            elif mode == "custom":
+                _show_event(progress, task, chunk)
+    return result
+
+
+def _show_event(progress: Progress, task: Any, event: dict[str, Any]) -> None:
+    kind = event.get("event")
+    if kind == "training_started":
+        progress.update(task, description=f"Training CTGAN on {event['seed_rows']} rows ({event['device']})",
+                        total=event["epochs"], completed=0, detail="")
+    elif kind == "epoch":
+        progress.update(task, completed=event["epoch"],
+                        detail=f"loss G {event['generator_loss']:.3f} D {event['discriminator_loss']:.3f}")
+    elif kind == "sampled":
+        progress.update(task, description=f"Sampling round {event['round']}", total=None,
+                        detail=f"{event['candidates']} candidates")
+    elif kind == "candidates_checked":
+        progress.update(task, description="Validating rows", detail=f"{event['ready']}/{event['wanted']} valid")
+
+
+def _write_outputs(result: dict[str, Any], out: Path, schema_out: Path | None) -> list[str]:
+    from agentgan import load_dataset
+    from agentgan.io import write_json, write_table
+
+    written = []
+    frame = load_dataset(result)
+    write_table(frame, out)
+    written.append(str(out))
+    if schema_out is not None:
+        write_json(result["schema"], schema_out)
+        written.append(str(schema_out))
+    return written
+
+
+def _print_summary(result: dict[str, Any], written: list[str], seconds: float) -> None:
+    dataset = result["dataset"]
+    synthetic = result.get("validation", {}).get("synthetic", {})
+    training = result.get("training", {})
+    rate = synthetic.get("acceptance_rate")
+    for warning in result.get("warnings", []):
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    console.print(
+        f"Rows: {dataset['rows']}  Columns: {len(dataset['columns'])}  "
+        f"Acceptance rate: {rate:.1%}  Device: {training.get('device', '-')}  "
+        f"Seconds: {seconds:.1f}"
+        if rate is not None
+        else f"Rows: {dataset['rows']}  Columns: {len(dataset['columns'])}  Seconds: {seconds:.1f}"
+    )
+    quality = result.get("report", {}).get("quality", {}).get("score")
+    if quality is not None:
+        console.print(f"Quality score against the seed rows: {quality:.2f}")
+    console.print("Wrote: " + ", ".join(written))
+
+
+class _errors_reported:
+    """Turn agentgan errors and Ctrl-C into one line on stderr and an exit status."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, error: Any, traceback: Any) -> bool:
+        if error is None or isinstance(error, (typer.Exit, typer.Abort, SystemExit)):
+            return False
+        if isinstance(error, KeyboardInterrupt):
+            console.print("error: interrupted; no output file was written or changed.")
+            raise typer.Exit(130)
+        if isinstance(error, AgentganError):
+            console.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2 if isinstance(error, UsageError) else 1)
+        return False
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("rdt", "sdmetrics", "sdv", "httpx", "faker"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=UserWarning, module="ctgan")
+
+
+def main() -> None:
+    """Entry point of the `agentgan` console script."""
+    app()
+
+

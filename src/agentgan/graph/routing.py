@@ -1,0 +1,33 @@
+"""Routers: pure functions that pick the next node after the validator.
+
+Each reads the verdict the validator wrote into `validation` and returns a node name.
+The loops are bounded by the validator, which raises instead of asking for a round past
+`max_rounds`; a verdict the router does not know is a bug and raises.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from agentgan.graph.state import State
+
+
+def route_after_validation(state: State) -> Literal["seed", "synthesizer", "report"]:
+    """Send valid seeds to CTGAN, failed seeds back to the seed generator, too few valid
+    rows back to the synthesizer, and a complete dataset to the report.
+
+    Raises:
+        ValueError: the state holds no verdict the graph knows.
+    """
+    verdict = state.get("validation", {}).get("verdict")
+    if verdict == "seeds_ok":
+        return "synthesizer"
+    if verdict == "seeds_retry":
+        return "seed"
+    if verdict == "need_more":
+        return "synthesizer"
+    if verdict == "complete":
+        return "report"
+    raise ValueError(f"Validator verdict {verdict!r} is unknown; expected seeds_ok, "
+                     "seeds_retry, need_more or complete.")
+

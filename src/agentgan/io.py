@@ -1,0 +1,141 @@
+"""Reading and writing tables, always through a temporary file and a rename.
+
+An interrupted write (Ctrl-C, kill, a full disk) leaves either the old file or no file,
+never a partial one: rows go to a hidden temporary file in the target folder, which is
+flushed, synced and renamed over the target only when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from agentgan.errors import OutputError
+
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".json": "json"}
+
+
+def table_format(path: str | Path) -> str:
+    """Return "csv", "parquet" or "json" from a file name's extension.
+
+    Raises:
+        OutputError: the extension is none of .csv, .parquet, .pq or .json.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise OutputError(
+            f"Cannot tell the format of {str(path)!r} from its extension; use .csv, .parquet "
+            "or .json."
+        )
+    return FORMATS[suffix]
+
+
+def check_writable(path: str | Path, *, force: bool = False) -> Path:
+    """Check before any work that `path` can be written.
+
+    Raises:
+        OutputError: the folder is missing or not writable, the path is a folder, or the
+            file exists and `force` is false.
+    """
+    target = Path(path).expanduser()
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise OutputError(f"Output path {str(target)!r} is a folder; give a file name.")
+    if not folder.is_dir():
+        raise OutputError(f"Output folder {str(folder)!r} does not exist; create it first.")
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f"Output folder {str(folder)!r} is not writable.")
+    if target.exists() and not force:
+        raise OutputError(
+            f"Output file {str(target)!r} already exists; pass --force to overwrite it."
+        )
+    return target
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; rename it over `path` when the block succeeds."""
+    target = Path(path)
+    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
+    os.close(descriptor)
+    temporary = Path(name)
+    try:
+        yield temporary
+        with temporary.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def new_run_dir(output_dir: str | Path) -> Path:
+    """Create and return a fresh folder for one run's files under `output_dir`."""
+    base = Path(output_dir).expanduser()
+    base.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=time.strftime("run-%Y%m%d-%H%M%S-"), dir=base))
+
+
+def write_table(frame: pd.DataFrame, path: str | Path, fmt: str | None = None) -> Path:
+    """Write a DataFrame atomically as CSV, Parquet or JSON (an array of row objects)."""
+    target = Path(path)
+    fmt = fmt or table_format(target)
+    with atomic_path(target) as temporary:
+        if fmt == "csv":
+            frame.to_csv(temporary, index=False)
+        elif fmt == "parquet":
+            frame.to_parquet(temporary, index=False)
+        else:
+            temporary.write_text(json.dumps(records(frame), ensure_ascii=False), "utf-8")
+    return target
+
+
+def write_json(data: Any, path: str | Path) -> Path:
+    """Write JSON atomically with two-space indentation."""
+    target = Path(path)
+    with atomic_path(target) as temporary:
+        temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+    return target
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a table written by `write_table`."""
+    fmt = table_format(path)
+    if fmt == "parquet":
+        return pd.read_parquet(path)
+    if fmt == "csv":
+        return pd.read_csv(path)
+    return pd.DataFrame(json.loads(Path(path).read_text("utf-8")))
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return rows as JSON-safe dicts: NaN and NA become None, numpy scalars plain values."""
+    rows = []
+    for row in frame.astype(object).itertuples(index=False, name=None):
+        rows.append({name: plain(value) for name, value in zip(frame.columns, row, strict=True)})
+    return rows
+
+
+def plain(value: Any) -> Any:
+    """Convert one cell to a JSON-safe Python value."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        converted = value.item()
+        if isinstance(converted, float) and np.isnan(converted):
+            return None
+        return converted
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value

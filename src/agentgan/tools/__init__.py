@@ -1,0 +1,1 @@
+"""Tools the agents call: knowledge base, request parsing, search, chat models, CTGAN."""
