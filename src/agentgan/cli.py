@@ -281,3 +281,7 @@ def main() -> None:
     app()
 
 
+
+
+if __name__ == "__main__":
+    main()

@@ -76,4 +76,4 @@ def candidates_needed(missing: int, acceptance: dict[str, int] | None) -> int:
     if acceptance and acceptance.get("sampled"):
         rate = acceptance["accepted"] / acceptance["sampled"]
     rate = max(rate, MIN_ACCEPTANCE_ESTIMATE)
-    return max(missing, math.ceil(missing / rate * 1.1) + 10)
+    return max(missing, math.ceil(round(missing / rate * 1.1, 6)) + 10)

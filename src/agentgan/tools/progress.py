@@ -16,6 +16,8 @@ def emit(event: dict[str, Any]) -> None:
     """Send one progress event if a graph run is listening."""
     try:
         writer = get_stream_writer()
-    except RuntimeError:
+    except (RuntimeError, KeyError):
+        # RuntimeError outside any runnable; KeyError inside a runnable that is not a graph
+        # run, such as a tool invoked directly.
         return
     writer(event)
