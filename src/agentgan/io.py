@@ -3,6 +3,11 @@
 An interrupted write (Ctrl-C, kill, a full disk) leaves either the old file or no file,
 never a partial one: rows go to a hidden temporary file in the target folder, which is
 flushed, synced and renamed over the target only when complete.
+
+The temporary file is named `.<target name>.<random>.part` (a folder for `atomic_dir`). It
+is removed when the write fails or is interrupted by an exception, which includes Ctrl-C
+(SIGINT) and, in the command-line interface, SIGTERM. Only SIGKILL or a power loss can
+leave one behind, and it never has the target's name.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -22,6 +28,9 @@ import pandas as pd
 from agentgan.errors import OutputError
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".json": "json"}
+
+PART_SUFFIX = ".part"
+"""Suffix of the temporary file or folder that becomes an output when complete."""
 
 
 def table_format(path: str | Path) -> str:
@@ -47,13 +56,9 @@ def check_writable(path: str | Path, *, force: bool = False) -> Path:
             file exists and `force` is false.
     """
     target = Path(path).expanduser()
-    folder = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
         raise OutputError(f"Output path {str(target)!r} is a folder; give a file name.")
-    if not folder.is_dir():
-        raise OutputError(f"Output folder {str(folder)!r} does not exist; create it first.")
-    if not os.access(folder, os.W_OK):
-        raise OutputError(f"Output folder {str(folder)!r} is not writable.")
+    _check_folder(target)
     if target.exists() and not force:
         raise OutputError(
             f"Output file {str(target)!r} already exists; pass --force to overwrite it."
@@ -61,11 +66,82 @@ def check_writable(path: str | Path, *, force: bool = False) -> Path:
     return target
 
 
+def check_writable_dir(path: str | Path, *, force: bool = False) -> Path:
+    """Check before any work that an output folder (a saved model) can be written.
+
+    Raises:
+        OutputError: the path is a file, its parent folder is missing or not writable, or
+            the folder exists with files in it and `force` is false.
+    """
+    target = Path(path).expanduser()
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"Output folder {str(target)!r} is a file; give a folder name.")
+    _check_folder(target)
+    if target.is_dir() and any(target.iterdir()) and not force:
+        raise OutputError(
+            f"Output folder {str(target)!r} already exists and is not empty; pass --force to "
+            "replace it, or give a new folder name."
+        )
+    return target
+
+
+def check_distinct(paths: dict[str, str | Path | None]) -> None:
+    """Check that no two output options name the same file.
+
+    Args:
+        paths: Option name to path; None entries are skipped.
+
+    Raises:
+        OutputError: two options resolve to the same path.
+    """
+    seen: dict[Path, str] = {}
+    for option, path in paths.items():
+        if path is None:
+            continue
+        resolved = Path(path).expanduser().resolve()
+        if resolved in seen:
+            raise OutputError(
+                f"{seen[resolved]} and {option} both name {str(path)!r}; give each output "
+                "its own file."
+            )
+        seen[resolved] = option
+
+
+def _check_folder(target: Path) -> None:
+    """Check that the folder of `target` exists and a file can be created in it.
+
+    Creating and removing a probe file catches what permission bits miss: read-only file
+    systems, and folders that even root cannot write to.
+    """
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"Output folder {str(folder)!r} does not exist; create it first.")
+    try:
+        descriptor, probe = tempfile.mkstemp(prefix=".agentgan-probe.", dir=folder)
+    except OSError as exc:
+        raise OutputError(
+            f"Output folder {str(folder)!r} is not writable ({exc.strerror}); choose another "
+            "folder or fix its permissions."
+        ) from exc
+    os.close(descriptor)
+    os.unlink(probe)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; rename it over `path` when the block succeeds."""
+    """Yield a temporary path beside `path`; rename it over `path` when the block succeeds.
+
+    Raises:
+        OutputError: the temporary file cannot be created, written, synced or renamed
+            (a missing folder, no permission, a full disk).
+    """
     target = Path(path)
-    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
+    try:
+        descriptor, name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=PART_SUFFIX, dir=target.parent or "."
+        )
+    except OSError as exc:
+        raise OutputError(f"Cannot write {str(target)!r}: {exc.strerror}.") from exc
     os.close(descriptor)
     temporary = Path(name)
     try:
@@ -73,8 +149,46 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         with temporary.open("rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise OutputError(f"Cannot write {str(target)!r}: {exc}.") from exc
     except BaseException:
         temporary.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary folder beside `path`; move it to `path` when the block succeeds.
+
+    An existing folder at `path` is replaced only after the new one is complete, so an
+    interrupt leaves the old folder or none.
+
+    Raises:
+        OutputError: the folder cannot be created, written or moved into place.
+    """
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        temporary = Path(
+            tempfile.mkdtemp(prefix=f".{target.name}.", suffix=PART_SUFFIX, dir=parent)
+        )
+    except OSError as exc:
+        raise OutputError(f"Cannot write {str(target)!r}: {exc.strerror}.") from exc
+    try:
+        yield temporary
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
+            os.replace(target, old / target.name)
+            os.replace(temporary, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(temporary, target)
+    except OSError as exc:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise OutputError(f"Cannot write {str(target)!r}: {exc}.") from exc
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
         raise
 
 
@@ -103,7 +217,9 @@ def write_json(data: Any, path: str | Path) -> Path:
     """Write JSON atomically with two-space indentation."""
     target = Path(path)
     with atomic_path(target) as temporary:
-        temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+        temporary.write_text(
+            json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8"
+        )
     return target
 
 

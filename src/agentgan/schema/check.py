@@ -9,7 +9,10 @@ Each failure raises `SchemaError` naming the column or rule and the fix.
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import json
+import math
 import re
 from functools import cache
 from importlib import resources
@@ -17,9 +20,13 @@ from typing import Any
 
 import jsonschema
 
-from agentgan.errors import SchemaError
+from agentgan.errors import RuleError, SchemaError
 from agentgan.schema.columns import Column, columns
 from agentgan.schema.rules import compile_rule
+
+MAX_FAKER_VALUE_CHARS = 500
+"""Longest value a Faker provider may return in a trial call; longer ones (documents,
+archives, JSON blobs) are rejected as column values."""
 
 _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,),
@@ -37,11 +44,17 @@ def meta_schema() -> dict[str, Any]:
     return loaded
 
 
-def check_schema(schema: Any) -> dict[str, Any]:
+def check_schema(schema: Any, *, sample_rules: bool = True) -> dict[str, Any]:
     """Check a dataset schema and return it unchanged.
+
+    Args:
+        schema: The dataset schema, a JSON Schema object whose properties are columns.
+        sample_rules: Also draw probe rows and reject rules that no row can meet
+            (`agentgan.schema.feasibility`); this costs a fraction of a second.
 
     Raises:
         SchemaError: the schema breaks the meta-schema or one of the semantic checks.
+        RuleError: a rule or derived formula is invalid, not allowed, or never met.
     """
     if not isinstance(schema, dict):
         raise SchemaError(
@@ -50,16 +63,18 @@ def check_schema(schema: Any) -> dict[str, Any]:
         )
 
     validator = jsonschema.Draft202012Validator(meta_schema())
-    problems = sorted(validator.iter_errors(schema), key=lambda error: list(error.path))
+    problems = sorted(
+        validator.iter_errors(schema), key=lambda error: [str(part) for part in error.path]
+    )
     if problems:
-        first = problems[0]
-        where = "/".join(str(part) for part in first.absolute_path) or "(top level)"
-        raise SchemaError(f"Invalid schema at {where}: {first.message}.")
+        raise SchemaError(_describe_meta_error(problems[0]))
 
     parsed = columns(schema)
     names = [column.name for column in parsed]
+    locale = schema.get("x-locale", "en_US")
     for column in parsed:
         _check_column(column)
+        _check_generator(column, locale)
 
     for name in schema.get("required", []):
         if name not in schema["properties"]:
@@ -73,7 +88,31 @@ def check_schema(schema: Any) -> dict[str, Any]:
 
     _check_dependencies(schema, names)
     _check_derived(parsed, names)
+
+    if sample_rules and schema.get("x-constraints"):
+        # Imported here because the sampler imports this module.
+        from agentgan.schema.feasibility import check_rules_satisfiable
+
+        check_rules_satisfiable(schema)
     return schema
+
+
+def _describe_meta_error(error: jsonschema.ValidationError) -> str:
+    """Phrase a meta-schema failure by the column it concerns, where there is one."""
+    path = [str(part) for part in error.absolute_path]
+    if len(path) < 2 or path[0] != "properties":
+        where = "/".join(path) or "the top level"
+        return f"Invalid schema at {where}: {error.message}."
+
+    name, keyword = path[1], "/".join(path[2:])
+    if keyword == "type":
+        return (
+            f"Column {name!r} has the unknown type {error.instance!r}; use integer, number, "
+            'string or boolean, or a list such as ["integer", "null"] to allow blanks.'
+        )
+    if error.validator == "additionalProperties" and not keyword:
+        return f"Column {name!r}: {error.message}; remove that keyword or fix its spelling."
+    return f"Column {name!r} has an invalid {keyword or 'definition'}: {error.message}."
 
 
 def _check_column(column: Column) -> None:
@@ -85,6 +124,18 @@ def _check_column(column: Column) -> None:
     if lower is not None and upper is not None and lower > upper:
         raise SchemaError(
             f"Column {name!r} has minimum {lower} above maximum {upper}; swap or fix them."
+        )
+    if lower is not None and upper is not None and _interval_is_empty(column):
+        kind = "integer" if column.type == "integer" else "value"
+        raise SchemaError(
+            f"Column {name!r} allows no {kind} between its bounds {lower} and {upper} "
+            "(exclusive bounds exclude the bound itself); widen them."
+        )
+    min_length, max_length = column.spec.get("minLength"), column.spec.get("maxLength")
+    if min_length is not None and max_length is not None and min_length > max_length:
+        raise SchemaError(
+            f"Column {name!r} has minLength {min_length} above maxLength {max_length}; swap "
+            "or fix them."
         )
     if (lower is not None or upper is not None) and not column.is_numeric:
         raise SchemaError(
@@ -126,6 +177,83 @@ def _check_column(column: Column) -> None:
 
     if column.derived is not None and column.generator is not None:
         raise SchemaError(f"Column {name!r} has both x-derived and x-generator; keep one.")
+
+
+def _interval_is_empty(column: Column) -> bool:
+    """True when no value (no integer, for integer columns) lies within the bounds."""
+    lower, upper = column.lower, column.upper
+    assert lower is not None and upper is not None
+    low_open = column.exclusive_minimum is not None and column.exclusive_minimum == lower
+    high_open = column.exclusive_maximum is not None and column.exclusive_maximum == upper
+    if column.type == "integer":
+        first = math.floor(lower) + 1 if low_open else math.ceil(lower)
+        last = math.ceil(upper) - 1 if high_open else math.floor(upper)
+        return first > last
+    return lower == upper and (low_open or high_open)
+
+
+def _check_generator(column: Column, locale: str) -> None:
+    """Check that a Faker provider exists and returns one short value per call.
+
+    The provider name is data from a schema file or a chat model, and picks a method by
+    name, so only provider methods of Faker's own providers are accepted, after one trial
+    call. That keeps out helpers such as `seed` or `add_provider` and providers that return
+    archives or documents (`zip`, `binary`, `json`).
+    """
+    generator = column.generator or {}
+    if generator.get("kind") != "faker":
+        return
+    provider = str(generator.get("provider", "word"))
+    known = faker_providers(locale)
+    if provider not in known:
+        raise SchemaError(
+            f"Column {column.name!r} names the Faker provider {provider!r}, which does not "
+            f"exist for locale {locale}; use one such as name, email, phone_number, address, "
+            "city or company."
+        )
+
+    from faker import Faker
+
+    faker = Faker(locale)
+    faker.seed_instance(0)
+    try:
+        value = getattr(faker, provider)()
+    except Exception as exc:  # any failure of a third-party provider means "unusable"
+        raise SchemaError(
+            f"Column {column.name!r}: the Faker provider {provider!r} failed without "
+            f"arguments ({type(exc).__name__}: {exc}); choose another provider."
+        ) from exc
+    scalar = (str, int, float, bool, decimal.Decimal, datetime.date, datetime.time)
+    if not isinstance(value, scalar) or len(str(value)) > MAX_FAKER_VALUE_CHARS:
+        raise SchemaError(
+            f"Column {column.name!r}: the Faker provider {provider!r} returns "
+            f"{type(value).__name__} values, not short text or numbers; choose another "
+            "provider."
+        )
+
+
+@cache
+def faker_providers(locale: str) -> frozenset[str]:
+    """Return the public provider methods Faker offers in a locale.
+
+    Raises:
+        SchemaError: Faker has no such locale.
+    """
+    from faker import Faker
+    from faker.config import AVAILABLE_LOCALES
+
+    if locale not in AVAILABLE_LOCALES:
+        raise SchemaError(
+            f"Locale {locale!r} is not one Faker knows; use a locale such as en_US, de_DE or fr_FR."
+        )
+    names: set[str] = set()
+    for provider in Faker(locale).get_providers():
+        names.update(
+            name
+            for name in dir(provider)
+            if not name.startswith("_") and callable(getattr(provider, name, None))
+        )
+    return frozenset(names)
 
 
 def _check_enum(column: Column) -> None:
@@ -176,9 +304,16 @@ def _check_dependencies(schema: dict[str, Any], names: list[str]) -> None:
 
 
 def _check_derived(parsed: list[Column], names: list[str]) -> None:
-    formulas = {
-        column.name: compile_rule(column.derived, names) for column in parsed if column.derived
-    }
+    formulas = {}
+    for column in parsed:
+        if not column.derived:
+            continue
+        try:
+            formulas[column.name] = compile_rule(column.derived, names)
+        except RuleError as exc:
+            raise RuleError(
+                f"Column {column.name!r} has an invalid x-derived formula: {exc}"
+            ) from exc
     for name, rule in formulas.items():
         if name in rule.columns:
             raise SchemaError(f"Derived column {name!r} uses itself in {rule.text!r}.")

@@ -83,6 +83,16 @@ _ARITHMETIC: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Pow: operator.pow,
 }
 
+_OPERATOR_SYMBOLS: dict[type[ast.operator], str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Pow: "**",
+}
+
 _COMPARISONS: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
@@ -157,6 +167,11 @@ def compile_rule(text: str, columns: Collection[str] | None = None) -> Rule:
     if len(nodes) > MAX_RULE_NODES:
         raise RuleError(f"Rule {text!r} is too complex ({len(nodes)} syntax nodes).")
 
+    # Syntax outside the whitelist is reported before calls, so that a lambda or an
+    # attribute reads as what it is rather than as "calls ...".
+    for node in nodes:
+        _check_syntax(node, text)
+
     names: list[str] = []
     for node in nodes:
         _check_node(node, text)
@@ -178,13 +193,53 @@ def _is_call_target(name: ast.Name, nodes: list[ast.AST]) -> bool:
     return any(isinstance(node, ast.Call) and node.func is name for node in nodes)
 
 
+_SYNTAX_NAMES: dict[type[ast.AST], str] = {
+    ast.Attribute: "attribute access",
+    ast.Subscript: "a subscript",
+    ast.Slice: "a slice",
+    ast.Lambda: "a lambda",
+    ast.ListComp: "a comprehension",
+    ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a generator expression",
+    ast.NamedExpr: "an assignment expression",
+    ast.JoinedStr: "an f-string",
+    ast.FormattedValue: "an f-string",
+    ast.Starred: "unpacking",
+    ast.Dict: "a dict",
+    ast.Set: "a set",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+    ast.Is: "'is'",
+    ast.IsNot: "'is not'",
+    ast.BitAnd: "a bitwise operator",
+    ast.BitOr: "a bitwise operator",
+    ast.BitXor: "a bitwise operator",
+    ast.Invert: "a bitwise operator",
+    ast.LShift: "a shift operator",
+    ast.RShift: "a shift operator",
+    ast.MatMult: "matrix multiplication",
+}
+"""Readable names of syntax that rules reject, for error messages."""
+
+
+def _check_syntax(node: ast.AST, text: str) -> None:
+    if isinstance(node, _ALLOWED_NODES):
+        return
+    described = _SYNTAX_NAMES.get(type(node), type(node).__name__)
+    fragment = ast.unparse(node) if isinstance(node, ast.expr) else ""
+    shown = f" ({fragment})" if fragment and fragment != text.strip() else ""
+    raise RuleError(
+        f"Rule {text!r} uses {described}{shown}, which rules do not allow; use column "
+        "names, numbers, strings, arithmetic, comparisons, and/or/not, 'in [...]', "
+        f"'x if c else y' and the functions {', '.join(sorted(FUNCTIONS))}."
+    )
+
+
 def _check_node(node: ast.AST, text: str) -> None:
-    if not isinstance(node, _ALLOWED_NODES):
-        raise RuleError(
-            f"Rule {text!r} uses {type(node).__name__}, which rules do not allow; use column "
-            "names, numbers, strings, arithmetic, comparisons, and/or/not, 'in [...]', "
-            f"'x if c else y' and the functions {', '.join(sorted(FUNCTIONS))}."
-        )
+    if isinstance(node, ast.BinOp):
+        _check_arithmetic(node, text)
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             called = ast.unparse(node.func)
@@ -202,6 +257,33 @@ def _check_node(node: ast.AST, text: str) -> None:
         raise RuleError(f"Rule {text!r} contains the constant {node.value!r}, not allowed.")
 
 
+def _check_arithmetic(node: ast.BinOp, text: str) -> None:
+    """Reject text arithmetic other than `+`, and constant exponents above the maximum.
+
+    Repeating text (`'x' * 10**9`) or formatting it with `%` can build huge strings, so
+    text constants may only be joined with `+`.
+    """
+    operands = (node.left, node.right)
+    has_text = any(
+        isinstance(side, ast.Constant) and isinstance(side.value, str) for side in operands
+    )
+    if has_text and not isinstance(node.op, ast.Add):
+        raise RuleError(
+            f"Rule {text!r} applies '{_OPERATOR_SYMBOLS[type(node.op)]}' to text in "
+            f"{ast.unparse(node)!r}; only '+' joins text."
+        )
+    exponent = node.right
+    if (
+        isinstance(node.op, ast.Pow)
+        and isinstance(exponent, ast.Constant)
+        and isinstance(exponent.value, (int, float))
+        and abs(exponent.value) > MAX_EXPONENT
+    ):
+        raise RuleError(
+            f"Rule {text!r} raises to the power {exponent.value}; the maximum is {MAX_EXPONENT:g}."
+        )
+
+
 def evaluate(rule: Rule, data: Mapping[str, Any]) -> Any:
     """Evaluate a rule over columns and return a Series (or a scalar for constants).
 
@@ -215,7 +297,10 @@ def evaluate(rule: Rule, data: Mapping[str, Any]) -> Any:
     except RuleError:
         raise
     except (TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
-        raise RuleError(f"Rule {rule.text!r} failed on the data: {exc}.") from exc
+        raise RuleError(
+            f"Rule {rule.text!r} failed on the data: {exc}; check that it compares and "
+            "combines columns of matching types."
+        ) from exc
 
 
 def holds(rule: Rule, frame: pd.DataFrame) -> pd.Series:
@@ -263,6 +348,11 @@ def _evaluate(node: ast.AST, data: Mapping[str, Any], text: str) -> Any:
         right = _evaluate(node.right, data, text)
         if isinstance(node.op, ast.Pow):
             _check_exponent(right, text)
+        if not isinstance(node.op, ast.Add) and (_is_text(left) or _is_text(right)):
+            raise RuleError(
+                f"Rule {text!r} applies '{_OPERATOR_SYMBOLS[type(node.op)]}' to text; only "
+                "'+' joins text."
+            )
         return _ARITHMETIC[type(node.op)](left, right)
 
     if isinstance(node, ast.Compare):
@@ -321,6 +411,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _is_text(value: Any) -> bool:
+    """True for a string, or a Series that holds strings (object or string dtype)."""
+    if isinstance(value, str):
+        return True
+    if isinstance(value, pd.Series):
+        if pd.api.types.is_string_dtype(value.dtype) and value.dtype != object:
+            return True
+        if value.dtype == object:
+            return any(isinstance(item, str) for item in value.head(100))
+    return False
+
+
 def _as_bool(value: Any) -> Any:
     if isinstance(value, pd.Series):
         return value.fillna(False).astype(bool)
@@ -330,4 +432,6 @@ def _as_bool(value: Any) -> Any:
 def _check_exponent(exponent: Any, text: str) -> None:
     largest = float(np.nanmax(np.abs(np.asarray(exponent, dtype="float64"))))
     if largest > MAX_EXPONENT:
-        raise RuleError(f"Rule {text!r} raises to the power {largest:g}; the maximum is 64.")
+        raise RuleError(
+            f"Rule {text!r} raises to the power {largest:g}; the maximum is {MAX_EXPONENT:g}."
+        )
