@@ -105,18 +105,16 @@ def _met(rule: Rule, frame: pd.DataFrame) -> pd.Series:
 
 
 def _probe_schema(schema: dict[str, Any], *, spread: bool) -> dict[str, Any]:
-    """Copy the schema without its rules, and without generated columns that nothing reads.
+    """Copy the schema with only the columns the rules depend on, and without the rules.
 
     With `spread`, bounded numeric columns are drawn uniformly over their range, categorical
     columns uniformly over their values, dependencies are dropped and no value is null, so
     that rows cover the whole space the columns allow.
     """
-    texts = list(schema["x-constraints"])
-    texts += [column.derived for column in columns(schema) if column.derived]
-    read = {name for text in texts for name in compile_rule(text).columns}
+    kept = _columns_read(schema)
     properties: dict[str, Any] = {}
     for column in columns(schema):
-        if column.generator is not None and column.name not in read:
+        if column.name not in kept:
             continue
         spec = dict(column.spec)
         if spread:
@@ -129,6 +127,7 @@ def _probe_schema(schema: dict[str, Any], *, spread: bool) -> dict[str, Any]:
 
     probe = {key: value for key, value in schema.items() if key != "x-constraints"}
     probe["properties"] = properties
+    probe["required"] = [name for name in schema.get("required", []) if name in properties]
     dependencies = [
         dependency
         for dependency in schema.get("x-dependencies", [])
@@ -136,6 +135,26 @@ def _probe_schema(schema: dict[str, Any], *, spread: bool) -> dict[str, Any]:
     ]
     probe["x-dependencies"] = [] if spread else dependencies
     return probe
+
+
+def _columns_read(schema: dict[str, Any]) -> set[str]:
+    """Columns the rules read, with the inputs of derived columns and dependency parents."""
+    formulas = {column.name: column.derived for column in columns(schema) if column.derived}
+    parents: dict[str, set[str]] = {}
+    for dependency in schema.get("x-dependencies", []):
+        parents.setdefault(dependency["child"], set()).add(dependency["parent"])
+
+    pending = [name for text in schema["x-constraints"] for name in compile_rule(text).columns]
+    kept: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in kept:
+            continue
+        kept.add(name)
+        if name in formulas:
+            pending.extend(compile_rule(formulas[name]).columns)
+        pending.extend(parents.get(name, ()))
+    return kept
 
 
 def _bound_rows(schema: dict[str, Any], rows: int, seed: int) -> pd.DataFrame:

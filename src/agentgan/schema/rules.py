@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import warnings
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -159,7 +160,10 @@ def compile_rule(text: str, columns: Collection[str] | None = None) -> Rule:
         )
 
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():
+            # Text such as "1if" parses with a SyntaxWarning that would reach stderr.
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise RuleError(f"Rule {text!r} is not a valid expression: {exc.msg}.") from exc
 
@@ -220,6 +224,7 @@ _SYNTAX_NAMES: dict[type[ast.AST], str] = {
     ast.LShift: "a shift operator",
     ast.RShift: "a shift operator",
     ast.MatMult: "matrix multiplication",
+    ast.keyword: "keyword arguments",
 }
 """Readable names of syntax that rules reject, for error messages."""
 
