@@ -37,6 +37,8 @@ from agentgan.schema.columns import columns
 from agentgan.schema.rules import compile_rule, evaluate
 from agentgan.schema.sampler import finish_values
 from agentgan.schema.values import generate_values
+from agentgan.tools.copy_guard import fit_copy_guard, keep_novel
+from agentgan.tools.marginals import calibrate, fit_targets, select_rows
 from agentgan.tools.table_transform import TableTransform
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,8 @@ about 1.5x faster than 256-wide layers on two threads for about 100 rows (measur
 2-core x86_64 machine; see benchmarks/README.md)."""
 
 MAX_AUTO_EPOCHS = 1500
+POOL_FACTOR = 1.5
+"""Rows drawn per row returned, so that discrete columns can be matched to the seed's shares."""
 MODEL_FILES = ("ctgan.pt", "transform.json", "schema.json")
 FORMAT_VERSION = 1
 
@@ -90,6 +94,9 @@ class TrainingSummary:
     seed_rows: int
     losses: list[dict[str, float]] = field(default_factory=list)
     attempts: int = 1
+    coercions: dict[str, dict[str, int]] = field(default_factory=dict)
+    identifier_columns: list[str] = field(default_factory=list)
+    copy_share_allowed: float = 0.0
 
 
 def choose_settings(
@@ -188,14 +195,18 @@ class SeedModel:
             TrainingError: CTGAN fails, or its losses are NaN on every attempt.
         """
         transform = TableTransform.fit(seeds, schema)
+        transform.copy_guard = fit_copy_guard(seeds, transform)
         prepared = transform.forward(seeds)
+        transform.targets = fit_targets(prepared, transform.discrete_columns)
         if prepared.empty or prepared.shape[1] == 0:
             logger.info("No column needs the GAN; sampling uses the transforms alone")
         started = time.perf_counter()
 
         for attempt in range(1 + retries):
             seed = settings.random_seed + attempt * 1009
-            synthesizer, losses = _fit_ctgan(prepared, transform.discrete_columns, settings, seed, progress)
+            synthesizer, losses = _fit_ctgan(
+                prepared, transform.discrete_columns, settings, seed, progress
+            )
             if losses and all(math.isfinite(v) for row in losses for v in row.values()):
                 summary = TrainingSummary(
                     device=settings.device,
@@ -207,6 +218,9 @@ class SeedModel:
                     seed_rows=len(seeds),
                     losses=losses,
                     attempts=attempt + 1,
+                    coercions=transform.coercions,
+                    identifier_columns=transform.identifier_columns,
+                    copy_share_allowed=transform.copy_guard.get("allowed_share", 0.0),
                 )
                 return cls(synthesizer, transform, summary)
             logger.warning("CTGAN losses turned NaN with seed %d; retrying with another seed", seed)
@@ -227,23 +241,39 @@ class SeedModel:
         rng = np.random.default_rng(seed)
         if self.transform.modelled:
             self.synthesizer.set_random_state(seed)
-            raw = self.synthesizer.sample(count)
-            frame = self.transform.inverse(raw, rng)
+            pool = math.ceil(count * POOL_FACTOR) if self.transform.targets else count
+            raw = self.synthesizer.sample(pool)
+            if pool > count:
+                raw = raw.iloc[select_rows(raw, self.transform.targets, count, rng)].reset_index(
+                    drop=True
+                )
+            raw = calibrate(raw, self.transform.continuous_columns, rng)
+            frame = self.transform.inverse(raw, rng, start=start)
         else:
-            frame = self.transform.inverse(pd.DataFrame(index=range(count)), rng)
+            frame = self.transform.inverse(pd.DataFrame(index=range(count)), rng, start=start)
 
         schema = self.schema
         parsed = columns(schema)
         locale = schema.get("x-locale", "en_US")
         for column in parsed:
             if column.generator is not None:
-                frame[column.name] = generate_values(column, count, rng, start=start, locale=locale).to_numpy()
+                frame[column.name] = generate_values(
+                    column, count, rng, start=start, locale=locale
+                ).to_numpy()
 
         formulas = {c.name: compile_rule(c.derived) for c in parsed if c.derived}
         by_name = {column.name: column for column in parsed}
         for name in derived_order(formulas):
             frame[name] = finish_values(by_name[name], evaluate(formulas[name], frame), rng)
         return frame[[column.name for column in parsed]]
+
+    def novel_rows(self, frame: pd.DataFrame, seed: int) -> pd.Series:
+        """Mark the rows to keep: rows that copy a seed row beyond the allowed share are dropped.
+
+        The allowed share is 0 unless the seed's columns allow so few combinations of values
+        that copies cannot be avoided (see `fit_copy_guard`).
+        """
+        return keep_novel(frame, self.transform.copy_guard, np.random.default_rng(seed))
 
     def save(self, folder: str | Path) -> Path:
         """Write the model folder and its signed manifest; returns the folder."""
@@ -281,7 +311,9 @@ class SeedModel:
             )
         manifest = json.loads(manifest_path.read_text("utf-8"))
         if manifest.get("format") != FORMAT_VERSION:
-            raise ModelFileError(f"{source} has model format {manifest.get('format')!r}; expected {FORMAT_VERSION}.")
+            raise ModelFileError(
+                f"{source} has model format {manifest.get('format')!r}; expected {FORMAT_VERSION}."
+            )
         for name in MODEL_FILES:
             path = source / name
             if not path.is_file():
@@ -294,7 +326,9 @@ class SeedModel:
 
         synthesizer = torch.load(source / "ctgan.pt", weights_only=False, map_location=device)
         synthesizer.set_device(torch.device(device))
-        transform = TableTransform.from_dict(json.loads((source / "transform.json").read_text("utf-8")))
+        transform = TableTransform.from_dict(
+            json.loads((source / "transform.json").read_text("utf-8"))
+        )
         summary = TrainingSummary(**manifest["summary"])
         return cls(synthesizer, transform, summary)
 
@@ -377,7 +411,10 @@ def _report(
         }
         logger.info(
             "CTGAN epoch %d/%d: generator loss %.4f, discriminator loss %.4f",
-            event["epoch"], settings.epochs, event["generator_loss"], event["discriminator_loss"],
+            event["epoch"],
+            settings.epochs,
+            event["generator_loss"],
+            event["discriminator_loss"],
         )
         if progress is not None:
             progress(event)

@@ -4,39 +4,83 @@ CTGAN models every numeric column as an unbounded mixture of Gaussians and every
 column as a category. `TableTransform` moves each schema column into a space where that
 model fits, and back:
 
-- numbers bounded on both sides: logit of the position inside the bounds, so samples
-  fall inside without piling up at the bounds;
-- positive, skewed numbers bounded below only: `log(x - lower + 1)`;
+- numbers: the normal score of their rank among the seed values, and back through the
+  seed's quantiles, interpolated between seed values and out to the declared bounds (or
+  the seed's range widened by a tenth, never below zero where every seed value is
+  non-negative). Samples fall inside the bounds without piling up at them, skewed
+  amounts keep their skew, and a value that many seed rows share (late fees of 0) keeps
+  its share;
 - integers with few distinct values: categories; other integers: rounded after sampling;
-- dates and datetimes: days since 1970 inside the seed's own range;
-- booleans: the categories "True" and "False", mapped back to the seed's tokens;
-- blanks in a numeric column: a separate null-indicator category plus a filled value;
-- constant columns, ID and Faker columns and derived columns: kept out of the GAN.
+- dates and datetimes: the same on days since 1970, inside the seed's own range;
+- a column declared `a >= b` (or `<=`, `>`, `<`) against another date or number column:
+  its position between the other column and its own seed maximum, so the order always holds;
+- booleans: the categories "True" and "False", back as real booleans or the seed's tokens;
+- text in a numeric column: `$60.00` and `1,200` read as numbers, tokens such as `N/A`,
+  `unknown` and `no` read as missing, with a count per column;
+- blanks where the schema allows null: a null-indicator category, or, when the seed's
+  blanks fall exactly where another column takes certain values (`total_charges` blank
+  only where `tenure_months == 0`), that condition; blanks where the schema forbids null
+  are filled from the column's own seed values before training;
+- constant columns, identifiers (distinct strings such as `C0001`, regenerated in the
+  seed's pattern), Faker and derived columns: kept out of the GAN.
 
 The fitted transform is a plain dict (`to_dict`/`from_dict`) so it saves as JSON.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr, ndtri
 
 from agentgan.schema.columns import Column, columns, is_generated
 from agentgan.schema.sampler import finish_values, format_dates
+from agentgan.tools.identifiers import learn_pattern, make_identifiers
 
-LOGIT_MARGIN = 1e-3
-"""Share of the bounded range kept free at each edge before the logit."""
+MAX_KNOTS = 512
+"""Most seed quantiles kept per numeric column."""
 
 DISCRETE_INTEGER_LIMIT = 12
 """Integer columns with at most this many distinct seed values are modelled as categories."""
 
-SKEW_THRESHOLD = 1.0
-"""Sample skewness above which a lower-bounded number is log-transformed."""
+IDENTIFIER_MIN_ROWS = 5
+"""Fewest distinct seed strings for a column to be read as an identifier."""
+
+RANGE_MARGIN = 0.1
+"""Share of the seed's span added beyond each side of an undeclared bound."""
+
+CONDITION_MAX_VALUES = 3
+"""Most values of another column that may explain where a column's blanks fall."""
 
 NULL_SUFFIX = "__is_null"
+MISSING_TOKENS = frozenset(
+    {
+        "",
+        "na",
+        "n/a",
+        "nan",
+        "null",
+        "none",
+        "unknown",
+        "no",
+        "-",
+        "--",
+        "?",
+        "missing",
+        "nil",
+        "#n/a",
+    }
+)
+"""Text that a numeric column holds in place of a number, read as missing."""
+
+_NUMBER_NOISE = re.compile(r"[\s$€£¥,%]")
+_ORDER_RULE = re.compile(r"^\s*([A-Za-z_]\w*)\s*(>=|<=|>|<)\s*([A-Za-z_]\w*)\s*$")
+_ID_NAME = re.compile(r"(^|_)(id|key|uuid)$|[a-z]Id$|ID$", re.IGNORECASE)
+_GAN_KINDS = ("category", "boolean", "integer_category", "date", "quantile", "ordered")
 
 
 @dataclass
@@ -51,78 +95,193 @@ class ColumnTransform:
     constant: Any = None
     has_nulls: bool = False
     tokens: dict[str, Any] = field(default_factory=dict)
+    knots: list[float] = field(default_factory=list)
+    pattern: dict[str, Any] = field(default_factory=dict)
+    null_when: dict[str, Any] = field(default_factory=dict)
+    after: str | None = None
+    strict: bool = False
+    dates: bool = False
+    coercions: dict[str, int] = field(default_factory=dict)
 
 
 class TableTransform:
     """Fits on seed rows and a schema; maps rows to CTGAN's space and back."""
 
-    def __init__(self, schema: dict[str, Any], transforms: list[ColumnTransform]):
+    def __init__(
+        self,
+        schema: dict[str, Any],
+        transforms: list[ColumnTransform],
+        copy_guard: dict[str, Any] | None = None,
+        targets: dict[str, dict[str, float]] | None = None,
+    ):
         self.schema = schema
         self.transforms = transforms
+        self.copy_guard: dict[str, Any] = copy_guard or {}
+        self.targets: dict[str, dict[str, float]] = targets or {}
         self._columns = {column.name: column for column in columns(schema)}
 
     @classmethod
     def fit(cls, frame: pd.DataFrame, schema: dict[str, Any]) -> TableTransform:
         """Choose a transform for every schema column from the seed rows."""
-        transforms = [_fit_column(column, frame[column.name]) for column in columns(schema)
-                      if column.name in frame]
+        parsed = [column for column in columns(schema) if column.name in frame]
+        cleaned = clean_frame(frame, parsed)
+        transforms = [_fit_column(column, cleaned[column.name]) for column in parsed]
+        for transform, column in zip(transforms, parsed, strict=True):
+            transform.coercions = _coercion_counts(column, frame[column.name], cleaned[column.name])
+        by_name = {t.name: t for t in transforms}
+        _fit_orders(schema, cleaned, by_name)
+        _fit_null_conditions(cleaned, by_name)
         return cls(schema, transforms)
 
     @property
     def discrete_columns(self) -> list[str]:
         """Columns of the transformed table that CTGAN treats as discrete."""
         names = []
-        for transform in self.transforms:
+        for transform in self.modelled:
             if transform.kind in ("category", "boolean", "integer_category"):
                 names.append(transform.name)
-            if transform.has_nulls:
+            if transform.has_nulls and not transform.null_when:
                 names.append(transform.name + NULL_SUFFIX)
         return names
 
     @property
+    def continuous_columns(self) -> list[str]:
+        """Columns of the transformed table that hold normal scores."""
+        return [t.name for t in self.modelled if t.kind in ("quantile", "date", "ordered")]
+
+    @property
     def modelled(self) -> list[ColumnTransform]:
         """Transforms of the columns that go through the GAN."""
-        return [t for t in self.transforms if t.kind not in ("constant", "generated")]
+        return [t for t in self.transforms if t.kind in _GAN_KINDS]
+
+    @property
+    def coercions(self) -> dict[str, dict[str, int]]:
+        """Per column, how many seed values were read from text or as missing."""
+        return {t.name: t.coercions for t in self.transforms if t.coercions}
+
+    @property
+    def identifier_columns(self) -> list[str]:
+        """Columns regenerated from a learned identifier pattern."""
+        return [t.name for t in self.transforms if t.kind == "identifier"]
 
     def forward(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Map seed rows into the space CTGAN trains on."""
+        parsed = [self._columns[t.name] for t in self.transforms]
+        cleaned = clean_frame(frame, parsed)
+        rng = np.random.default_rng(len(frame))
         out: dict[str, Any] = {}
         for transform in self.modelled:
-            values = frame[transform.name]
-            if transform.has_nulls:
-                out[transform.name + NULL_SUFFIX] = values.isna().map({True: "null", False: "value"})
-            out[transform.name] = _forward(transform, values)
+            column = self._columns[transform.name]
+            values = cleaned[transform.name]
+            missing = values.isna()
+            if transform.has_nulls and not transform.null_when:
+                out[transform.name + NULL_SUFFIX] = np.where(missing, "null", "value")
+            if missing.any() and (values.notna().any()):
+                values = _fill_from_seed(values, rng)
+            base = cleaned[transform.after] if transform.after else None
+            out[transform.name] = _forward(transform, column, values, base)
         return pd.DataFrame(out, index=frame.index)
 
-    def inverse(self, sampled: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-        """Map CTGAN's samples back to schema columns (generated columns excluded)."""
+    def inverse(
+        self, sampled: pd.DataFrame, rng: np.random.Generator, *, start: int = 0
+    ) -> pd.DataFrame:
+        """Map CTGAN's samples back to schema columns (schema-generated columns excluded).
+
+        Args:
+            sampled: CTGAN output in the transformed space.
+            rng: Random generator for rounding noise and identifiers.
+            start: Index of the first row, so that identifier sequences continue.
+        """
         out: dict[str, Any] = {}
+        count = len(sampled)
+        later = [t for t in self.transforms if t.kind == "ordered"]
         for transform in self.transforms:
-            if transform.kind == "generated":
+            column = self._columns[transform.name]
+            if transform.kind in ("generated", "ordered"):
+                continue
+            if transform.kind == "constant":
+                out[transform.name] = _constant_series(
+                    column, transform.constant, count, sampled.index
+                )
+            elif transform.kind == "identifier":
+                out[transform.name] = make_identifiers(
+                    transform.pattern, count, rng, start=start
+                ).set_axis(sampled.index)
+            else:
+                out[transform.name] = _inverse(transform, column, sampled[transform.name], rng)
+        for transform in later:
+            column = self._columns[transform.name]
+            assert transform.after is not None
+            out[transform.name] = _inverse_ordered(
+                transform, column, sampled[transform.name], out[transform.after], rng
+            )
+
+        for transform in self.modelled:
+            if not transform.has_nulls:
                 continue
             column = self._columns[transform.name]
-            if transform.kind == "constant":
-                out[transform.name] = pd.Series([transform.constant] * len(sampled), index=sampled.index)
-                continue
-            values = _inverse(transform, column, sampled[transform.name], rng)
-            if transform.has_nulls:
+            if transform.null_when:
+                condition = out[transform.null_when["column"]]
+                nulls = pd.Series(condition, index=sampled.index).isin(
+                    transform.null_when["values"]
+                )
+            else:
                 nulls = sampled[transform.name + NULL_SUFFIX] == "null"
-                values = values.astype(object).where(~nulls, None)
-                if column.is_numeric:
-                    values = pd.to_numeric(values)
-                    if column.type == "integer":
-                        values = values.astype("Int64")
-            out[transform.name] = values
+            out[transform.name] = _with_nulls(column, out[transform.name], nulls)
         return pd.DataFrame(out, index=sampled.index)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serializable form of the fitted transform."""
-        return {"schema": self.schema, "transforms": [asdict(t) for t in self.transforms]}
+        return {
+            "schema": self.schema,
+            "transforms": [asdict(t) for t in self.transforms],
+            "copy_guard": self.copy_guard,
+            "targets": self.targets,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TableTransform:
         """Rebuild a transform saved with `to_dict`."""
-        return cls(data["schema"], [ColumnTransform(**item) for item in data["transforms"]])
+        transforms = [ColumnTransform(**item) for item in data["transforms"]]
+        return cls(data["schema"], transforms, data.get("copy_guard"), data.get("targets"))
+
+
+def clean_frame(frame: pd.DataFrame, parsed: list[Column]) -> pd.DataFrame:
+    """Return a copy with text in numeric columns read as numbers or missing."""
+    cleaned = frame.copy()
+    for column in parsed:
+        if column.is_numeric and column.name in cleaned and cleaned[column.name].dtype == object:
+            cleaned[column.name] = coerce_numbers(cleaned[column.name])
+    return cleaned
+
+
+def coerce_numbers(values: pd.Series) -> pd.Series:
+    """Read text such as `$60.00`, `1,200` or `15%` as numbers; missing tokens as NaN."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    text = values.where(numeric.isna() & values.notna())
+    if text.notna().any():
+        stripped = text.dropna().astype(str).str.strip()
+        tokens = stripped.str.lower().isin(MISSING_TOKENS)
+        parsed = pd.to_numeric(stripped.str.replace(_NUMBER_NOISE, "", regex=True), errors="coerce")
+        numeric.loc[parsed.index] = parsed.where(~tokens)
+    bools = values.map(lambda value: isinstance(value, (bool, np.bool_)))
+    return numeric.where(~bools).astype("float64")
+
+
+def _coercion_counts(column: Column, raw: pd.Series, cleaned: pd.Series) -> dict[str, int]:
+    """Count seed values read from text (`$60.00`), read as missing (`N/A`), and blanks."""
+    if not column.is_numeric:
+        return {}
+    plain = pd.to_numeric(raw, errors="coerce")
+    text = raw.map(lambda value: isinstance(value, str) and value.strip() != "")
+    counts = {
+        "read_as_number": int((text & plain.isna() & cleaned.notna()).sum()),
+        "read_as_missing": int((text & cleaned.isna()).sum()),
+        "blank": int(
+            (raw.isna() | raw.map(lambda value: isinstance(value, str) and not value.strip())).sum()
+        ),
+    }
+    return counts if any(counts.values()) else {}
 
 
 def _fit_column(column: Column, values: pd.Series) -> ColumnTransform:
@@ -131,54 +290,173 @@ def _fit_column(column: Column, values: pd.Series) -> ColumnTransform:
         return ColumnTransform(name, "generated")
 
     present = values.dropna()
-    has_nulls = bool(values.isna().any()) and len(present) > 0
+    has_nulls = bool(values.isna().any()) and len(present) > 0 and column.nullable
     if present.nunique() <= 1:
         constant = present.iloc[0] if len(present) else None
         return ColumnTransform(name, "constant", constant=_plain(constant))
 
-    if column.type == "boolean" or _is_boolean(present):
-        tokens = {str(_truthy(value)): _plain(value) for value in present.unique()}
+    if _is_identifier(column, present):
+        pattern = learn_pattern(present, integer=column.type == "integer")
+        return ColumnTransform(name, "identifier", pattern=pattern)
+
+    if column.type == "boolean" or (column.enum is None and _is_boolean(present)):
+        tokens = (
+            {}
+            if column.type == "boolean"
+            else {str(_truthy(v)): _plain(v) for v in present.unique()}
+        )
         return ColumnTransform(name, "boolean", tokens=tokens, has_nulls=has_nulls)
 
     if column.is_date:
         days = _to_days(present)
-        return ColumnTransform(name, "date", lower=float(days.min()), upper=float(days.max()),
-                               fill=float(days.median()), has_nulls=has_nulls)
+        return ColumnTransform(
+            name,
+            "date",
+            lower=float(days.min()),
+            upper=float(days.max()),
+            knots=_knots(days),
+            has_nulls=has_nulls,
+            dates=True,
+        )
 
     if not column.is_numeric or column.enum is not None:
         return ColumnTransform(name, "category", has_nulls=has_nulls)
 
-    numeric = pd.to_numeric(present, errors="coerce").astype(float)
+    numeric = present.astype(float)
     fill = float(numeric.median())
     if column.type == "integer" and numeric.nunique() <= DISCRETE_INTEGER_LIMIT:
         return ColumnTransform(name, "integer_category", fill=fill, has_nulls=has_nulls)
 
-    lower, upper = column.lower, column.upper
-    if lower is not None and upper is not None:
-        return ColumnTransform(name, "bounded", lower=lower, upper=upper, fill=fill, has_nulls=has_nulls)
-    if lower is not None and float(numeric.skew()) > SKEW_THRESHOLD:
-        return ColumnTransform(name, "log", lower=lower, upper=upper, fill=fill, has_nulls=has_nulls)
-    return ColumnTransform(name, "number", lower=lower, upper=upper, fill=fill, has_nulls=has_nulls)
+    lower, upper = _soft_bounds(column, numeric)
+    return ColumnTransform(
+        name,
+        "quantile",
+        lower=lower,
+        upper=upper,
+        fill=fill,
+        knots=_knots(numeric),
+        has_nulls=has_nulls,
+    )
 
 
-def _forward(transform: ColumnTransform, values: pd.Series) -> pd.Series:
+def _soft_bounds(column: Column, numeric: pd.Series) -> tuple[float, float]:
+    """Declared bounds, else the seed's range widened by `RANGE_MARGIN` of its span.
+
+    A column whose seed values are all non-negative (an amount, a count) is kept
+    non-negative. Samples of a GAN trained on a hundred rows that fall far outside the
+    seed's range are noise rather than signal; the logit keeps them inside without
+    piling them up at the edges.
+    """
+    low, high = float(numeric.min()), float(numeric.max())
+    span = max(high - low, abs(high) * 0.1, 1e-6)
+    lower = column.lower if column.lower is not None else low - RANGE_MARGIN * span
+    upper = column.upper if column.upper is not None else high + RANGE_MARGIN * span
+    if column.lower is None and low >= 0:
+        lower = max(lower, 0.0)
+    return float(lower), float(upper)
+
+
+def _is_identifier(column: Column, present: pd.Series) -> bool:
+    """Distinct strings (or integers named like an ID) that a GAN could only copy."""
+    if column.enum is not None or column.is_date or column.type == "boolean":
+        return False
+    if len(present) < IDENTIFIER_MIN_ROWS or present.nunique() != len(present):
+        return False
+    if column.type == "string":
+        return column.format is None and not _is_boolean(present)
+    return column.type == "integer" and bool(_ID_NAME.search(column.name))
+
+
+def _fit_orders(
+    schema: dict[str, Any], frame: pd.DataFrame, by_name: dict[str, ColumnTransform]
+) -> None:
+    """Model `a >= b` columns as a position between b and a's own seed maximum."""
+    for text in schema.get("x-constraints", []) or []:
+        match = _ORDER_RULE.match(str(text))
+        if not match:
+            continue
+        left, op, right = match.groups()
+        high, low = (left, right) if op in (">=", ">") else (right, left)
+        first, second = by_name.get(high), by_name.get(low)
+        if first is None or second is None or first.after or second.kind == "ordered":
+            continue
+        if first.kind == "date" and second.kind == "date":
+            high_values, low_values = _to_days(frame[high]), _to_days(frame[low])
+        elif first.kind == "quantile" and second.kind in ("quantile", "integer_category"):
+            high_values, low_values = frame[high].astype(float), frame[low].astype(float)
+        else:
+            continue
+        both = high_values.notna() & low_values.notna()
+        if not both.any() or (high_values[both] < low_values[both]).mean() > 0.01:
+            continue
+        first.kind, first.after, first.strict = "ordered", low, op in (">", "<")
+        first.dates = second.dates
+        first.lower = float(high_values.min())
+        first.upper = float(high_values.max())
+        first.knots = _knots(_position(first, high_values[both], low_values[both]))
+
+
+def _fit_null_conditions(frame: pd.DataFrame, by_name: dict[str, ColumnTransform]) -> None:
+    """Find another column whose values mark exactly the rows where a column is blank."""
+    for transform in by_name.values():
+        if not transform.has_nulls:
+            continue
+        missing = frame[transform.name].isna()
+        for other in by_name.values():
+            if (
+                other.name == transform.name
+                or other.has_nulls
+                or other.kind not in ("category", "boolean", "integer_category", "quantile")
+            ):
+                continue
+            values = frame[other.name]
+            if values.isna().any() or (other.kind == "quantile" and not _whole(values)):
+                continue
+            marked = set(values[missing].unique().tolist())
+            if len(marked) > CONDITION_MAX_VALUES or int(missing.sum()) < 2 * len(marked):
+                continue  # a condition needs at least two blank rows per value it names
+            if not values.isin(marked).eq(missing).all():
+                continue
+            transform.null_when = {
+                "column": other.name,
+                "values": sorted(_plain(v) for v in marked),
+            }
+            break
+
+
+def _whole(values: pd.Series) -> bool:
+    numeric = pd.to_numeric(values, errors="coerce")
+    return bool(numeric.notna().all() and (numeric == np.round(numeric)).all())
+
+
+def _fill_from_seed(values: pd.Series, rng: np.random.Generator) -> pd.Series:
+    """Fill missing values with values drawn from the column's present seed values."""
+    present = values.dropna().to_numpy()
+    missing = values.isna()
+    filled = values.copy()
+    filled[missing] = present[rng.integers(0, len(present), size=int(missing.sum()))]
+    return filled
+
+
+def _forward(
+    transform: ColumnTransform, column: Column, values: pd.Series, base: pd.Series | None
+) -> Any:
     kind = transform.kind
     if kind in ("category", "integer_category"):
-        return values.map(lambda value: "__null__" if pd.isna(value) else str(_plain(value)))
+        return values.map(
+            lambda value: "__null__" if pd.isna(value) else str(_plain(value))
+        ).to_numpy()
     if kind == "boolean":
-        return values.map(lambda value: "__null__" if pd.isna(value) else str(_truthy(value)))
-
+        return values.map(
+            lambda value: "__null__" if pd.isna(value) else str(_truthy(value))
+        ).to_numpy()
     if kind == "date":
-        numeric = _to_days(values).fillna(transform.fill)
-        return _logit(numeric, transform.lower, transform.upper)
-
-    numeric = pd.to_numeric(values, errors="coerce").astype(float).fillna(transform.fill)
-    if kind == "bounded":
-        return _logit(numeric, transform.lower, transform.upper)
-    if kind == "log":
-        assert transform.lower is not None
-        return np.log(np.maximum(numeric - transform.lower, 0.0) + 1.0)
-    return numeric
+        return _to_normal(_to_days(values), transform.knots)
+    if kind == "ordered":
+        high = _to_days(values) if transform.dates else values.astype(float)
+        low = _to_days(base) if transform.dates else base.astype(float)  # type: ignore[union-attr]
+        return _to_normal(_position(transform, high, low), transform.knots)
+    return _to_normal(values.astype(float), transform.knots)
 
 
 def _inverse(
@@ -186,41 +464,123 @@ def _inverse(
 ) -> pd.Series:
     kind = transform.kind
     if kind == "category":
-        restored = values.replace("__null__", None)
         if column.enum is not None:
             by_text = {str(value): value for value in column.enum}
-            restored = restored.map(lambda value: by_text.get(value, value) if value is not None else None)
-        return restored
+            return values.map(by_text).astype(object)
+        return values.where(values != "__null__", None).astype(object)
     if kind == "integer_category":
-        numeric = pd.to_numeric(values.replace("__null__", np.nan), errors="coerce")
+        numeric = pd.to_numeric(values.where(values != "__null__"), errors="coerce")
         return finish_values(column, numeric, rng)
     if kind == "boolean":
-        return values.map(lambda value: transform.tokens.get(value, value == "True") if value != "__null__" else None)
+        if column.type == "boolean":
+            mapped = values.map({"True": True, "False": False})
+            return mapped.astype(bool) if mapped.notna().all() else mapped.astype(object)
+        return values.map(
+            {
+                "True": transform.tokens.get("True", True),
+                "False": transform.tokens.get("False", False),
+            }
+        ).astype(object)
 
     numeric = pd.to_numeric(values, errors="coerce").astype(float)
     if kind == "date":
-        days = _sigmoid(numeric, transform.lower, transform.upper)
-        stamps = pd.to_datetime(days * 86400.0, unit="s").dt.floor("s")
-        return format_dates(column, stamps)
-    if kind == "bounded":
-        numeric = _sigmoid(numeric, transform.lower, transform.upper)
-    elif kind == "log":
-        assert transform.lower is not None
-        numeric = np.exp(numeric.clip(upper=50)) - 1.0 + transform.lower
-    return finish_values(column, numeric, rng)
+        return _days_to_text(
+            column, _from_normal(numeric, transform.knots, transform.lower, transform.upper)
+        )
+    restored = _from_normal(numeric, transform.knots, transform.lower, transform.upper)
+    return finish_values(column, restored, rng)
 
 
-def _logit(values: pd.Series, lower: float | None, upper: float | None) -> pd.Series:
-    assert lower is not None and upper is not None
-    span = max(upper - lower, 1e-9)
-    position = ((values - lower) / span).clip(LOGIT_MARGIN, 1 - LOGIT_MARGIN)
-    return np.log(position / (1 - position))
+def _inverse_ordered(
+    transform: ColumnTransform,
+    column: Column,
+    values: pd.Series,
+    base: pd.Series,
+    rng: np.random.Generator,
+) -> pd.Series:
+    """Place the column between its sampled partner and its own seed limit."""
+    position = _from_normal(
+        pd.to_numeric(values, errors="coerce").astype(float), transform.knots, 0.0, 1.0
+    )
+    low = _to_days(base) if transform.dates else pd.to_numeric(base, errors="coerce").astype(float)
+    start = np.maximum(low.fillna(transform.lower), transform.lower)
+    span = np.maximum(transform.upper - start, 0.0)
+    high = start + position * span
+    if transform.dates:
+        step = 1.0 if column.format == "date" else 1.0 / 86400.0
+        high = np.ceil(high / step) * step if transform.strict else high
+        return _days_to_text(column, high)
+    finished = finish_values(column, high, rng)
+    if column.type == "integer":
+        floor = np.ceil(start + (0.5 if transform.strict else 0.0))
+        finished = finished.where(finished >= floor, floor).astype(finished.dtype)
+    return finished
 
 
-def _sigmoid(values: pd.Series, lower: float | None, upper: float | None) -> pd.Series:
-    assert lower is not None and upper is not None
-    position = 1.0 / (1.0 + np.exp(-values.clip(-50, 50)))
-    return lower + position * (upper - lower)
+def _days_to_text(column: Column, days: pd.Series) -> pd.Series:
+    seconds = np.floor(days.to_numpy(dtype=float) * 86400.0)
+    stamps = pd.Series(pd.to_datetime(seconds, unit="s"), index=days.index)
+    return format_dates(column, stamps).astype(object)
+
+
+def _with_nulls(column: Column, values: pd.Series, nulls: pd.Series) -> pd.Series:
+    """Blank the marked rows, keeping integer columns integer (nullable Int64)."""
+    if not nulls.any():
+        return values
+    if column.type == "integer":
+        return pd.Series(values, dtype="Int64").mask(nulls.to_numpy())
+    if column.type == "number":
+        return pd.Series(values, dtype="float64").mask(nulls.to_numpy())
+    return pd.Series(values).astype(object).mask(nulls.to_numpy(), None)
+
+
+def _constant_series(column: Column, value: Any, count: int, index: pd.Index) -> pd.Series:
+    series = pd.Series([value] * count, index=index)
+    if column.type == "boolean" and isinstance(value, (bool, np.bool_)):
+        return series.astype(bool)
+    if column.is_numeric and value is not None:
+        return pd.Series(np.full(count, value), index=index)
+    return series
+
+
+def _knots(values: pd.Series) -> list[float]:
+    """Sorted seed values, thinned to `MAX_KNOTS` quantiles for large seeds."""
+    ordered = np.sort(values.dropna().to_numpy(dtype=float))
+    if len(ordered) > MAX_KNOTS:
+        ordered = np.quantile(ordered, (np.arange(MAX_KNOTS) + 0.5) / MAX_KNOTS)
+    return [float(v) for v in ordered]
+
+
+def _to_normal(values: pd.Series, knots: list[float]) -> Any:
+    """Normal score of each value's mid-rank among the knots (ties share one score)."""
+    points = np.asarray(knots, dtype=float)
+    numeric = values.to_numpy(dtype=float)
+    count = len(points)
+    below = np.searchsorted(points, numeric, side="left")
+    through = np.searchsorted(points, numeric, side="right")
+    share = ((below + through) / (2.0 * count)).clip(0.5 / count, 1 - 0.5 / count)
+    return ndtri(share)
+
+
+def _from_normal(
+    scores: pd.Series, knots: list[float], lower: float | None, upper: float | None
+) -> pd.Series:
+    """Map normal scores back through the knots, interpolating out to the bounds."""
+    points = np.asarray(knots, dtype=float)
+    count = len(points)
+    low = points[0] if lower is None else min(lower, points[0])
+    high = points[-1] if upper is None else max(upper, points[-1])
+    shares = np.concatenate([[0.0], (np.arange(count) + 0.5) / count, [1.0]])
+    values = np.concatenate([[low], points, [high]])
+    filled = np.nan_to_num(scores.to_numpy(dtype=float), nan=0.0)
+    return pd.Series(np.interp(ndtr(filled), shares, values), index=scores.index)
+
+
+def _position(transform: ColumnTransform, high: pd.Series, low: pd.Series) -> pd.Series:
+    """Where `high` lies between `max(low, own minimum)` and its own seed maximum, in [0, 1]."""
+    start = np.maximum(low.fillna(transform.lower), transform.lower)  # type: ignore[arg-type]
+    span = np.maximum(transform.upper - start, 1e-9)  # type: ignore[operator]
+    return ((high - start) / span).clip(0.0, 1.0)
 
 
 def _to_days(values: pd.Series) -> pd.Series:
@@ -235,10 +595,16 @@ _FALSE_TOKENS = {"false", "no", "n", "0", "f"}
 def _is_boolean(values: pd.Series) -> bool:
     if pd.api.types.is_bool_dtype(values):
         return True
+    if values.dtype != object:
+        return False
+    if not all(isinstance(v, (str, bool, np.bool_)) for v in values.unique()):
+        return False
     tokens = {str(value).strip().lower() for value in values.unique()}
-    return len(tokens) == 2 and tokens <= (_TRUE_TOKENS | _FALSE_TOKENS) and not (
-        tokens <= _TRUE_TOKENS or tokens <= _FALSE_TOKENS
-    ) and values.dtype == object
+    return (
+        len(tokens) == 2
+        and tokens <= (_TRUE_TOKENS | _FALSE_TOKENS)
+        and not (tokens <= _TRUE_TOKENS or tokens <= _FALSE_TOKENS)
+    )
 
 
 def _truthy(value: Any) -> bool:
