@@ -80,6 +80,10 @@ def generate(
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="CTGAN batch size (default: chosen).")] = None,
     device: Annotated[str, typer.Option("--device", help="Training device: auto, cpu or cuda.")] = "auto",
     max_rounds: Annotated[int, typer.Option("--max-rounds", help="Most rounds of seed regeneration and of top-up sampling.")] = 3,
+    sample_data: Annotated[Optional[Path], typer.Option("--from", help="Real table (.csv or .parquet) to learn from instead of a request.")] = None,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Also write the quality and privacy report here as one HTML page.")] = None,
+    target: Annotated[Optional[str], typer.Option("--target", help="Target column; the report adds the train-synthetic-test-real score.")] = None,
+    allow_copies: Annotated[bool, typer.Option("--allow-copies", help="Allow output rows equal to a row of the --from table.")] = False,
     force: ForceOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -93,7 +97,9 @@ def generate(
         check_writable(out, force=force)
         if schema_out is not None:
             check_writable(schema_out, force=force)
-        if not request.strip() and schema_in is None:
+        if report is not None:
+            check_writable(report, force=force)
+        if not request.strip() and schema_in is None and sample_data is None:
             raise UsageError(
                 "The request is empty; describe the table, e.g. agentgan generate "
                 "\"customer churn data with age and gender\" --rows 500 --out churn.csv."
@@ -104,6 +110,8 @@ def generate(
             state["rows"] = rows
         if schema_in is not None:
             state["schema"] = _read_schema(schema_in)
+        if sample_data is not None:
+            state["sample_data"] = str(sample_data)
         settings = {
             "random_seed": seed,
             "seed_rows": seed_rows,
@@ -111,6 +119,8 @@ def generate(
             "batch_size": batch_size,
             "device": device,
             "max_rounds": max_rounds,
+            "target": target,
+            "allow_copies": allow_copies,
         }
         if rows is not None:
             settings["rows"] = rows
@@ -118,13 +128,16 @@ def generate(
         with tempfile.TemporaryDirectory(prefix="agentgan-") as work_dir:
             result = _run_graph(state, _context(settings, work_dir))
             written = _write_outputs(result, out, schema_out)
+            if report is not None:
+                written.append(_write_report_page(result, report))
 
         _print_summary(result, written, time.perf_counter() - started)
 
 
 @app.command()
 def schema(
-    request: RequestArgument,
+    request: Annotated[str, typer.Argument(help="What table to describe; leave it out with --from.")] = "",
+    sample_data: Annotated[Optional[Path], typer.Option("--from", help="Infer the schema from this real table (.csv or .parquet).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Schema file to write (JSON).")] = Path("schema.json"),
     force: ForceOption = False,
     verbose: VerboseOption = False,
@@ -136,7 +149,17 @@ def schema(
         from agentgan.io import check_writable, write_json
 
         check_writable(out, force=force)
-        built = schema_from_request(request)
+        if sample_data is not None:
+            from agentgan.tools.profiling import infer_schema, read_sample
+
+            built = infer_schema(read_sample(sample_data))
+        elif request.strip():
+            built = schema_from_request(request)
+        else:
+            raise UsageError(
+                "Give a request or a table, e.g. agentgan schema \"churn data with age\" or "
+                "agentgan schema --from data.csv."
+            )
         for warning in built.get("x-warnings", []):
             console.print(f"[yellow]warning:[/yellow] {warning}")
         write_json(built, out)
@@ -154,6 +177,16 @@ def _context(settings: dict[str, Any], work_dir: str) -> Any:
         first = exc.errors()[0]
         name = ".".join(str(part) for part in first["loc"])
         raise UsageError(f"Invalid value {first.get('input')!r} for {name}: {first['msg']}.") from exc
+
+
+def _write_report_page(result: dict[str, Any], path: Path) -> str:
+    """Render the run's report as an HTML page at `path`; return the path written."""
+    from agentgan.agents.report import report_tables
+    from agentgan.tools.report_html import write_report_html
+
+    synthetic, reference = report_tables(result)
+    write_report_html(result["report"], reference, synthetic, result["schema"], path)
+    return str(path)
 
 
 def _read_schema(path: Path) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from agentgan.schema.assemble import (
 )
 from agentgan.schema.check import check_schema
 from agentgan.tools.knowledge_base import KnowledgeBase, load_knowledge_base
+from agentgan.tools.profiling import prepare_sample
 from agentgan.tools.request_parser import RequestSpec, parse_request
 
 logger = logging.getLogger(__name__)
@@ -35,18 +36,31 @@ logger = logging.getLogger(__name__)
 def build_schema(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Produce `schema`, `sources` and `rows` for the run.
 
-    A schema in the input is checked and used as it is; otherwise the request is read
-    offline against the embedded knowledge base.
+    With `sample_data`, the sample is read and cleaned, its schema inferred (unless a
+    schema is given) and its rows written as the seed table (`seed_path`). Otherwise a
+    schema in the input is checked and used as it is, or the request is read offline
+    against the embedded knowledge base.
 
     Raises:
         UsageError: the request is blank or names nothing the agent can build a table from.
         SchemaError: a given schema is invalid.
+        InputDataError: the sample cannot be read or does not fit the given schema.
     """
     context = context_of(runtime)
     prompt = (state.get("prompt") or "").strip()
     warnings: list[str] = []
+    run_dir = state.get("run_dir") or str(new_run_dir(context.output_dir))
+    update: dict[str, Any] = {}
 
-    if state.get("schema"):
+    if state.get("sample_data"):
+        given = check_schema(state["schema"]) if state.get("schema") else None
+        schema, seed_path, profile = prepare_sample(
+            state["sample_data"], run_dir, schema=given, target=context.target, seed=context.random_seed
+        )
+        warnings.extend(schema.get("x-warnings", []) if given is None else [])
+        update = {"seed_path": str(seed_path), "sample_profile": profile}
+        logger.info("Schema from the sample %s: %d columns", state["sample_data"], len(schema["properties"]))
+    elif state.get("schema"):
         schema = check_schema(state["schema"])
         logger.info("Using the given schema with %d columns", len(schema["properties"]))
     else:
@@ -58,12 +72,17 @@ def build_schema(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         schema = schema_from_request(prompt)
         warnings.extend(schema.get("x-warnings", []))
 
+    if context.target and context.target not in schema["properties"]:
+        raise UsageError(
+            f"Target column {context.target!r} is not in the schema; pick one of "
+            f"{', '.join(map(repr, list(schema['properties'])[:20]))}."
+        )
     rows = state.get("rows") or schema.get("x-rows") or context.rows
     logger.info(
         "Schema ready: %d columns, %d rows requested", len(schema["properties"]), rows
     )
-    run_dir = state.get("run_dir") or str(new_run_dir(context.output_dir))
     return {
+        **update,
         "run_dir": run_dir,
         "schema": schema,
         "sources": list(schema.get("x-sources", [])),

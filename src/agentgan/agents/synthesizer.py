@@ -40,8 +40,11 @@ def train_and_sample(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 
     training = state.get("training")
     if not training or not (Path(training["model_dir"]) / "manifest.json").exists():
-        seed_path = run_dir / "seeds.parquet"
-        write_table(typed_frame(state["seed_rows"], schema), seed_path, "parquet")
+        if state.get("seed_path"):
+            seed_path = Path(state["seed_path"])
+        else:
+            seed_path = run_dir / "seeds.parquet"
+            write_table(typed_frame(state["seed_rows"], schema), seed_path, "parquet")
         training = train_ctgan.invoke(
             {
                 "seed_path": str(seed_path),

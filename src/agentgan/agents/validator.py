@@ -2,9 +2,10 @@
 
 After the seed generator it checks the seed rows: enough valid seeds go on to CTGAN with
 the invalid ones dropped; too few send the graph back to seed regeneration with the
-failures as feedback. After the synthesizer it checks the candidates, keeps the valid
-ones, and either finishes the dataset or asks for top-up sampling. Both loops stop after
-`max_rounds` with an error that gives the failure rate of each rule.
+failures as feedback (a real sample cannot be drawn again, so its failure stops the run).
+After the synthesizer it checks the candidates, keeps the valid ones, and either finishes
+the dataset or asks for top-up sampling. Both loops stop after `max_rounds` with an error
+that gives the failure rate of each rule.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from agentgan.graph.state import State
 from agentgan.io import records, write_table
 from agentgan.schema.columns import columns
 from agentgan.schema.frames import typed_frame
-from agentgan.schema.validation import check_rows, summarize_failures
+from agentgan.schema.validation import CheckResult, check_rows, summarize_failures
 from agentgan.schema.values import generate_values
 from agentgan.tools.ctgan_model import MIN_SEED_ROWS
+from agentgan.tools.metrics import PRIVACY_RULE, copies_of
+from agentgan.tools.profiling import SEED_ROWS_IN_STATE
 from agentgan.tools.progress import emit
 
 logger = logging.getLogger(__name__)
@@ -49,7 +52,9 @@ def validate_rows(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 
 def _validate_seeds(state: State, context: Context) -> dict[str, Any]:
     schema = state["schema"]
-    frame = typed_frame(state.get("seed_rows", []), schema)
+    seed_path = state.get("seed_path")
+    rows = pd.read_parquet(seed_path) if seed_path else state.get("seed_rows", [])
+    frame = typed_frame(rows, schema)
     result = check_rows(frame, schema)
     total = len(frame)
     needed = max(MIN_SEED_ROWS, math.ceil(total * MIN_VALID_SEED_SHARE))
@@ -62,10 +67,13 @@ def _validate_seeds(state: State, context: Context) -> dict[str, Any]:
     if result.passed >= needed:
         validation["verdict"] = "seeds_ok"
         kept = frame[result.valid].reset_index(drop=True)
+        if seed_path:
+            write_table(kept, seed_path, "parquet")
+            return {"seed_rows": records(kept.head(SEED_ROWS_IN_STATE)), "validation": validation}
         return {"seed_rows": records(kept), "validation": validation}
 
     feedback = _seed_feedback(frame, result.valid, result.failures)
-    if state.get("seed_rounds", 1) >= context.max_rounds:
+    if seed_path or state.get("seed_rounds", 1) >= context.max_rounds:
         raise SeedError(
             f"Only {result.passed} of {total} seed rows pass the schema after "
             f"{context.max_rounds} round(s); {needed} are needed. Failures: "
@@ -91,6 +99,8 @@ def _validate_candidates(state: State, context: Context) -> dict[str, Any]:
     previous = pd.read_parquet(valid_path) if state.get("valid_rows") else None
 
     result = check_rows(candidates, schema, previous=previous)
+    if state.get("seed_path") and not context.allow_copies:
+        _reject_sample_copies(result, candidates, pd.read_parquet(state["seed_path"]), schema)
     accepted = candidates[result.valid]
     combined = accepted if previous is None else pd.concat([previous, accepted], ignore_index=True)
     combined = combined.head(wanted).reset_index(drop=True)
@@ -130,9 +140,27 @@ def _validate_candidates(state: State, context: Context) -> dict[str, Any]:
             f"{state['sample_rounds']} sampling round(s) (acceptance {rate:.1%}). Most frequent "
             f"failures: {summarize_failures(failures, acceptance['sampled'])}. Loosen those "
             "rules or columns in the schema, or raise max_rounds."
+            + (" Rows that copy a sample row are rejected; allow them with --allow-copies "
+               "(allow_copies) if that is acceptable." if failures.get(PRIVACY_RULE) else "")
         )
     validation["verdict"] = "need_more"
     return update
+
+
+def _reject_sample_copies(
+    result: CheckResult, candidates: pd.DataFrame, sample: pd.DataFrame, schema: dict[str, Any]
+) -> None:
+    """Privacy guard: mark candidates equal to a real sample row on every learned column.
+
+    ID, Faker and derived columns are left out of the comparison because they are made
+    fresh for every row.
+    """
+    copies = copies_of(sample, candidates, schema)
+    count = int(copies.sum())
+    if count:
+        result.failures[PRIVACY_RULE] = count
+        result.valid &= ~copies
+        logger.info("Privacy guard: %d candidate row(s) copy a sample row", count)
 
 
 def _finish_dataset(

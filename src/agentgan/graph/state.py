@@ -68,5 +68,10 @@ class State(InputState, total=False):
     validation: dict[str, Any]
     report: dict[str, Any]
     run_dir: str
+    seed_path: str
+    """Parquet file of the seed table when the seeds are a real sample (`sample_data`);
+    `seed_rows` then holds only its first rows when the sample is large."""
+    sample_profile: dict[str, Any]
+    """How the sample was read: file, encoding, separator, and coercions per column."""
     warnings: Annotated[list[str], operator.add]
     errors: Annotated[list[str], operator.add]

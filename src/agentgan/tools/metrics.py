@@ -19,6 +19,9 @@ from agentgan.schema.sampler import case_mask
 
 logger = logging.getLogger(__name__)
 
+PRIVACY_RULE = "privacy: copies a sample row"
+"""Failure name the validator gives candidate rows equal to a row of the user's real sample."""
+
 DCR_SAMPLE_ROWS = 2000
 """Rows of each table used for distance measures; larger tables are subsampled."""
 
@@ -126,7 +129,7 @@ def _case_level(frame: pd.DataFrame, parent: str, child: str, when: dict[str, An
 
 def _same_order(declared: list[float], seen: list[float | None]) -> bool:
     pairs = [(d, s) for d, s in zip(declared, seen, strict=True) if s is not None]
-    for (d1, s1), (d2, s2) in zip(pairs, pairs[1:]):
+    for (d1, s1), (d2, s2) in zip(pairs, pairs[1:], strict=False):
         if d1 > d2 and not s1 > s2:
             return False
         if d1 < d2 and not s1 < s2:
@@ -207,13 +210,39 @@ def privacy_scores(reference: pd.DataFrame, synthetic: pd.DataFrame, schema: dic
 
 
 def copies_of(reference: pd.DataFrame, synthetic: pd.DataFrame, schema: dict[str, Any]) -> pd.Series:
-    """Mark synthetic rows equal to some reference row on every non-generated column."""
-    names = [c.name for c in columns(schema) if c.generator is None and c.name in synthetic and c.name in reference]
-    if not names:
+    """Mark synthetic rows equal to some reference row on every learned column.
+
+    ID, Faker and derived columns are left out because they are made fresh for each row.
+    Values are compared after normalizing: missing values match each other, numbers match
+    to six decimals whatever their dtype, and other values match by their text.
+    """
+    names = [
+        c.name for c in columns(schema)
+        if c.generator is None and c.derived is None and c.name in synthetic and c.name in reference
+    ]
+    if not names or synthetic.empty or reference.empty:
         return pd.Series(False, index=synthetic.index)
-    keys = set(reference[names].astype(str).itertuples(index=False, name=None))
-    marks = [row in keys for row in synthetic[names].astype(str).itertuples(index=False, name=None)]
+    keys = set(_row_keys(reference, names))
+    marks = [key in keys for key in _row_keys(synthetic, names)]
     return pd.Series(marks, index=synthetic.index)
+
+
+def _row_keys(frame: pd.DataFrame, names: list[str]) -> list[tuple[Any, ...]]:
+    # A list, not Series.map: map would turn the None of a missing number back into NaN,
+    # and NaN never equals NaN inside a tuple key.
+    normalized = [[_normalized_cell(value) for value in frame[name].astype(object)] for name in names]
+    return list(zip(*normalized, strict=True))
+
+
+def _normalized_cell(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.number)):
+        number = float(value)
+        return None if np.isnan(number) else round(number, 6)
+    return str(value)
 
 
 def diversity_scores(synthetic: pd.DataFrame, schema: dict[str, Any]) -> dict[str, Any]:
@@ -233,3 +262,111 @@ def _round(value: Any, digits: int = 4) -> Any:
     except (TypeError, ValueError):
         return value
     return None if np.isnan(number) else round(number, digits)
+
+
+def tstr_scores(
+    synthetic: pd.DataFrame,
+    real: pd.DataFrame,
+    target: str,
+    schema: dict[str, Any],
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Train on synthetic rows, test on real rows (TSTR), for one target column.
+
+    A logistic regression (categorical target) or ridge regression (numeric target) is
+    fitted on the synthetic rows, with one-hot categories and scaled numbers, and scored
+    on the real rows: ROC AUC (one-vs-rest, macro-averaged above two classes) and
+    accuracy, or R². The same model trained on the real rows and scored by 5-fold
+    cross-validation gives the baseline to compare with.
+
+    Raises:
+        ValueError: `target` is not a learned column of both tables.
+    """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.metrics import accuracy_score, r2_score, roc_auc_score
+    from sklearn.model_selection import cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    by_name = {c.name: c for c in columns(schema)}
+    if target not in by_name or target not in synthetic or target not in real:
+        raise ValueError(f"Target column {target!r} is not in both tables.")
+    features = [
+        c for c in columns(schema)
+        if c.name != target and c.generator is None and c.name in synthetic and c.name in real
+    ]
+    numeric = [c.name for c in features if (c.is_numeric and c.enum is None)]
+    categorical = [c.name for c in features if c.name not in numeric]
+    encoder = ColumnTransformer([
+        ("numbers", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
+        ("categories", make_pipeline(SimpleImputer(strategy="constant", fill_value="(missing)"),
+                                     OneHotEncoder(handle_unknown="ignore")), categorical),
+    ])
+
+    def features_of(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame[numeric + categorical].copy()
+        for name in numeric:
+            out[name] = pd.to_numeric(out[name], errors="coerce").astype(float)
+        for name in categorical:
+            out[name] = out[name].astype(object).where(out[name].notna(), None).map(
+                lambda value: None if value is None else str(value))
+        return out
+
+    column = by_name[target]
+    train = synthetic[synthetic[target].notna()]
+    test = real[real[target].notna()]
+    if column.is_numeric and column.enum is None and pd.Series(test[target]).nunique() > 10:
+        model = make_pipeline(encoder, Ridge(alpha=1.0))
+        y_train = pd.to_numeric(train[target], errors="coerce").astype(float)
+        y_test = pd.to_numeric(test[target], errors="coerce").astype(float)
+        model.fit(features_of(train), y_train)
+        baseline = cross_val_predict(model, features_of(test), y_test, cv=min(5, len(test)))
+        return {
+            "target": target,
+            "task": "regression",
+            "r2": _round(r2_score(y_test, model.predict(features_of(test)))),
+            "real_cv_r2": _round(r2_score(y_test, baseline)),
+            "train_rows": len(train),
+            "test_rows": len(test),
+        }
+
+    y_train = train[target].astype(str)
+    y_test = test[target].astype(str)
+    if y_train.nunique() < 2:
+        return {"target": target, "task": "classification", "auc": None, "accuracy": None,
+                "note": "the synthetic rows hold a single class of the target"}
+    model = make_pipeline(encoder, LogisticRegression(max_iter=2000, random_state=seed))
+    model.fit(features_of(train), y_train)
+    result = {
+        "target": target,
+        "task": "classification",
+        "auc": _auc(model, model.predict_proba(features_of(test)), y_test, roc_auc_score),
+        "accuracy": _round(accuracy_score(y_test, model.predict(features_of(test)))),
+        "train_rows": len(train),
+        "test_rows": len(test),
+    }
+    folds = int(min(5, y_test.value_counts().min()))
+    if folds >= 2:
+        probabilities = cross_val_predict(model, features_of(test), y_test, cv=folds, method="predict_proba")
+        labels = sorted(y_test.unique())
+        result["real_cv_auc"] = _auc_from(labels, probabilities, y_test, roc_auc_score)
+    return result
+
+
+def _auc(model: Any, probabilities: np.ndarray, truth: pd.Series, roc_auc_score: Any) -> float | None:
+    return _auc_from(list(model.classes_), probabilities, truth, roc_auc_score)
+
+
+def _auc_from(labels: list[str], probabilities: np.ndarray, truth: pd.Series, roc_auc_score: Any) -> float | None:
+    present = sorted(set(truth))
+    if len(present) < 2:
+        return None
+    if len(labels) == 2:
+        return _round(roc_auc_score((truth == labels[1]).astype(int), probabilities[:, 1]))
+    scores = []
+    for position, label in enumerate(labels):
+        if label in present:
+            scores.append(roc_auc_score((truth == label).astype(int), probabilities[:, position]))
+    return _round(float(np.mean(scores)))

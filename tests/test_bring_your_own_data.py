@@ -1,0 +1,166 @@
+"""`agentgan generate --from`: a real sample in, a synthetic table and its report out."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from agentgan import generate, load_dataset
+from agentgan.agents.report import report_tables
+from agentgan.cli import app
+from agentgan.errors import ValidationFailed
+from agentgan.tools.metrics import PRIVACY_RULE, copies_of
+from agentgan.tools.profiling import infer_schema, read_sample
+from agentgan.tools.report_html import write_report_html
+
+
+@pytest.fixture
+def telco_300(data_dir: Path, tmp_path: Path) -> Path:
+    """300 Telco rows, as the raw text of the file (blanks in TotalCharges kept)."""
+    raw = pd.read_csv(data_dir / "telco_customer_churn.csv", dtype=str, keep_default_na=False)
+    blanks = raw[raw["TotalCharges"].str.strip() == ""].head(2)
+    rows = pd.concat([blanks, raw.drop(blanks.index).sample(298, random_state=11)])
+    path = tmp_path / "telco_300.csv"
+    rows.to_csv(path, index=False)
+    return path
+
+
+def page_images(text: str) -> list[bytes]:
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', text)
+    return [base64.b64decode(image, validate=True) for image in images]
+
+
+def test_telco_sample_to_1000_rows(telco_300: Path, tmp_path: Path, fast_context: dict[str, object]) -> None:
+    result = generate(sample_data=str(telco_300), rows=1000, target="Churn", **{**fast_context, "epochs": 10})
+    synthetic = load_dataset(result)
+    sample = read_sample(telco_300).frame
+    report = result["report"]
+
+    assert len(synthetic) == 1000
+    assert list(synthetic.columns) == list(sample.columns)
+    assert synthetic["customerID"].is_unique
+    assert not set(synthetic["customerID"]) & set(sample["customerID"])
+    assert set(synthetic["Contract"]) <= set(sample["Contract"])
+    assert pd.api.types.is_float_dtype(synthetic["TotalCharges"])
+    assert synthetic["MonthlyCharges"].between(sample["MonthlyCharges"].min() - 3, sample["MonthlyCharges"].max() + 3).all()
+    assert int(copies_of(sample, synthetic, result["schema"]).sum()) == 0
+
+    assert report["reference"] == "sample data"
+    assert report["reference_rows"] == 300
+    assert report["privacy"]["guard"] == "on"
+    assert report["privacy"]["exact_copies"] == 0
+    assert report["privacy"]["ratio"] > 0
+    assert 0 < report["quality"]["score"] <= 1
+    assert report["tstr"]["target"] == "Churn"
+    assert report["tstr"]["test_rows"] == 300
+    assert 0 <= report["tstr"]["auc"] <= 1
+    assert report["sample"]["coercions"]["TotalCharges"] == {"blank": 2}
+    assert result["schema"]["properties"]["Churn"]["x-role"] == "target"
+    assert result["schema"]["properties"]["customerID"]["x-role"] == "id"
+    assert len(result["seed_rows"]) == 300
+
+    synthetic_typed, reference = report_tables(result)
+    page = write_report_html(report, reference, synthetic_typed, result["schema"], tmp_path / "report.html")
+    text = page.read_text("utf-8")
+    images = page_images(text)
+    assert len(images) == 21  # 20 learned columns and the association matrices
+    for image in images:
+        assert image[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Train synthetic, test real: Churn" in text
+    assert "blank: 2" in text
+
+
+def few_combinations(tmp_path: Path) -> Path:
+    """80 rows over 3 x 3 x 4 = 36 possible rows: a faithful model repeats sample rows."""
+    rows = []
+    for index in range(80):
+        rows.append({"colour": ["red", "green", "blue"][index % 3], "size": ["S", "M", "L"][(index // 3) % 3],
+                     "grade": ["a", "b", "c", "d"][(index * 7) % 4]})
+    path = tmp_path / "few.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_copies_allowed_when_asked(tmp_path: Path) -> None:
+    sample_path = few_combinations(tmp_path)
+    out, page = tmp_path / "out.csv", tmp_path / "report.html"
+    result = CliRunner().invoke(app, [
+        "generate", "--from", str(sample_path), "--rows", "100", "--out", str(out), "--report", str(page),
+        "--allow-copies", "--epochs", "10", "--seed", "3",
+    ])
+    assert result.exit_code == 0, result.output
+
+    frame = pd.read_csv(out)
+    schema = infer_schema(read_sample(sample_path))
+    assert len(frame) == 100
+    assert int(copies_of(pd.read_csv(sample_path), frame, schema).sum()) > 0
+    text = page.read_text("utf-8")
+    assert "off (copies allowed)" in text
+    assert len(page_images(text)) == 4  # three columns and the association matrices
+
+
+def test_copies_rejected_by_guard(tmp_path: Path, fast_context: dict[str, object]) -> None:
+    sample_path = few_combinations(tmp_path)
+    with pytest.raises(ValidationFailed, match="privacy: copies a sample row.*--allow-copies"):
+        generate(sample_data=str(sample_path), rows=100, **{**fast_context, "epochs": 10, "max_rounds": 2})
+
+
+def test_guard_keeps_only_new_rows(data_dir: Path, tmp_path: Path, fast_context: dict[str, object]) -> None:
+    raw = pd.read_csv(data_dir / "bank_marketing.csv", sep=";").head(150)
+    path = tmp_path / "bank.csv"
+    raw[["marital", "education", "default", "housing", "loan", "y"]].to_csv(path, sep=";", index=False)
+
+    result = generate(sample_data=str(path), rows=60, **{**fast_context, "epochs": 10})
+    frame = load_dataset(result)
+
+    assert int(copies_of(read_sample(path).frame, frame, result["schema"]).sum()) == 0
+    assert result["validation"]["synthetic"]["failures"][PRIVACY_RULE] > 0
+    assert result["report"]["privacy"]["copies_rejected"] > 0
+
+
+def test_schema_command_from_file(cases_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "schema.json"
+    result = CliRunner().invoke(app, ["schema", "--from", str(cases_dir / "C13_seed_mixed_types.csv"), "--out", str(out)])
+
+    assert result.exit_code == 0, result.output
+    schema = json.loads(out.read_text("utf-8"))
+    assert schema["properties"]["monthly_charges"]["type"] == ["number", "null"]
+    assert schema["properties"]["customer_id"]["x-role"] == "id"
+    assert schema["properties"]["churn"]["enum"] == ["Yes", "No"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "not found; check the path"), (b"", "is empty"), (b"a,b\n", "header but no data rows"),
+     (b"\x00\x01\x02garbage" * 50, "binary data")],
+    ids=["missing", "empty", "header_only", "binary"],
+)
+def test_bad_file_one_line_error(tmp_path: Path, content: bytes | None, message: str) -> None:
+    path = tmp_path / "input.csv"
+    if content is not None:
+        path.write_bytes(content)
+    result = CliRunner().invoke(app, ["generate", "--from", str(path), "--out", str(tmp_path / "out.csv")])
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert lines[0].startswith("error: ")
+    assert message in lines[0]
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_unknown_target_rejected(cases_dir: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, [
+        "generate", "--from", str(cases_dir / "C13_seed_mixed_types.csv"), "--target", "label",
+        "--out", str(tmp_path / "out.csv"),
+    ])
+
+    assert result.exit_code == 1
+    assert "Target column 'label' is not in the sample" in result.output
