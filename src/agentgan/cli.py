@@ -80,6 +80,10 @@ def generate(
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="CTGAN batch size (default: chosen).")] = None,
     device: Annotated[str, typer.Option("--device", help="Training device: auto, cpu or cuda.")] = "auto",
     max_rounds: Annotated[int, typer.Option("--max-rounds", help="Most rounds of seed regeneration and of top-up sampling.")] = 3,
+    model: Annotated[Optional[str], typer.Option("--model", help="Chat model: offline, auto, or provider:model such as openai:gpt-4o-mini (default: AGENTGAN_MODEL, else offline).")] = None,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", help="Base URL of an OpenAI-compatible server, e.g. http://localhost:11434/v1 (default: OPENAI_BASE_URL).")] = None,
+    search: Annotated[Optional[str], typer.Option("--search", help="Search for the data look-up: auto, embedded, tavily or searx (default: AGENTGAN_SEARCH, else auto).")] = None,
+    on_provider_error: Annotated[str, typer.Option("--on-provider-error", help="After a chat model or search failure and its retries: fallback (embedded knowledge base, with a warning) or fail.")] = "fallback",
     sample_data: Annotated[Optional[Path], typer.Option("--from", help="Real table (.csv or .parquet) to learn from instead of a request.")] = None,
     report: Annotated[Optional[Path], typer.Option("--report", help="Also write the quality and privacy report here as one HTML page.")] = None,
     target: Annotated[Optional[str], typer.Option("--target", help="Target column; the report adds the train-synthetic-test-real score.")] = None,
@@ -124,6 +128,9 @@ def generate(
         }
         if rows is not None:
             settings["rows"] = rows
+        providers = {"model": model, "base_url": base_url, "search": search,
+                     "on_provider_error": on_provider_error}
+        settings.update({name: value for name, value in providers.items() if value is not None})
 
         with tempfile.TemporaryDirectory(prefix="agentgan-") as work_dir:
             result = _run_graph(state, _context(settings, work_dir))

@@ -14,6 +14,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from agentgan.agents.knowledge_llm import schema_with_provider
 from agentgan.errors import UsageError
 from agentgan.graph.context import Context, context_of
 from agentgan.graph.state import State
@@ -27,6 +28,7 @@ from agentgan.schema.assemble import (
 )
 from agentgan.schema.check import check_schema
 from agentgan.tools.knowledge_base import KnowledgeBase, load_knowledge_base
+from agentgan.tools.provider_fallback import node_attempt
 from agentgan.tools.profiling import prepare_sample
 from agentgan.tools.request_parser import RequestSpec, parse_request
 
@@ -69,7 +71,12 @@ def build_schema(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 "The request is empty; describe the table, for example "
                 "'customer churn data with age, gender and location'."
             )
-        schema = schema_from_request(prompt)
+        # With a chat model configured this runs the three LLM steps; offline, or after a
+        # provider failure with on_provider_error="fallback", it is schema_from_request.
+        schema, provider_warnings = schema_with_provider(
+            prompt, context, node_attempt(runtime), offline=schema_from_request
+        )
+        warnings.extend(provider_warnings)
         warnings.extend(schema.get("x-warnings", []))
 
     if context.target and context.target not in schema["properties"]:

@@ -16,10 +16,12 @@ from langgraph.runtime import Runtime
 
 from agentgan.errors import SeedError
 
+from agentgan.agents.seed_llm import seed_rows_with_provider
 from agentgan.graph.context import Context, context_of
 from agentgan.graph.state import State
 from agentgan.io import records
 from agentgan.schema.sampler import sample_rows
+from agentgan.tools.provider_fallback import node_attempt
 from agentgan.tools.profiling import SEED_ROWS_IN_STATE
 
 logger = logging.getLogger(__name__)
@@ -43,9 +45,21 @@ def generate_seed_rows(state: State, runtime: Runtime[Context]) -> dict[str, Any
         return {"seed_rows": rows, "seed_rounds": rounds, "phase": "seed"}
 
     schema = state["schema"]
-    frame = sample_rows(schema, context.seed_rows, seed=context.random_seed + 7919 * (rounds - 1))
-    logger.info("Sampled %d seed rows from the schema (round %d)", len(frame), rounds)
-    return {"seed_rows": records(frame), "seed_rounds": rounds, "phase": "seed"}
+    seed = context.random_seed + 7919 * (rounds - 1)
+
+    def offline() -> list[dict[str, Any]]:
+        frame = sample_rows(schema, context.seed_rows, seed=seed)
+        logger.info("Sampled %d seed rows from the schema (round %d)", len(frame), rounds)
+        return records(frame)
+
+    # With a chat model configured the model writes the rows, told the validator's
+    # feedback from the last round; offline, or after a provider failure with
+    # on_provider_error="fallback", they are sampled from the schema.
+    feedback = list(state.get("seed_feedback", [])) if rounds > 1 else []
+    rows, warnings = seed_rows_with_provider(
+        schema, context, node_attempt(runtime), seed=seed, feedback=feedback, offline=offline
+    )
+    return {"seed_rows": rows, "seed_rounds": rounds, "phase": "seed", "warnings": warnings}
 
 
 def _sample_seed_rows(state: State, rounds: int) -> dict[str, Any]:

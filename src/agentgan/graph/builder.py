@@ -22,9 +22,14 @@ from agentgan.agents.validator import validate_rows
 from agentgan.graph.context import Context
 from agentgan.graph.routing import route_after_validation
 from agentgan.graph.state import InputState, OutputState, State
-from agentgan.tools.retry import is_transient
+from agentgan.tools.retry import PROVIDER_ATTEMPTS, PROVIDER_RETRY_INTERVAL, is_transient
 
-PROVIDER_RETRY = RetryPolicy(max_attempts=4, initial_interval=1.0, max_interval=20.0, retry_on=is_transient)
+PROVIDER_RETRY = RetryPolicy(
+    max_attempts=PROVIDER_ATTEMPTS,
+    initial_interval=PROVIDER_RETRY_INTERVAL,
+    max_interval=20.0,
+    retry_on=is_transient,
+)
 """Retry policy of the nodes that call a chat model or a search service."""
 
 

@@ -34,16 +34,27 @@ class Context(BaseModel):
         default=None,
         description="Base URL of an OpenAI-compatible server; defaults to OPENAI_BASE_URL.",
     )
-    search: Literal["auto", "embedded", "tavily"] = Field(
+    search: Literal["auto", "embedded", "tavily", "searx"] = Field(
         default_factory=lambda: os.environ.get("AGENTGAN_SEARCH", "auto"),  # type: ignore[arg-type]
         description=(
-            "Web search for the data look-up: 'tavily', 'embedded' (knowledge base only), or "
-            "'auto' (Tavily when TAVILY_API_KEY is set)."
+            "Web search for the data look-up: 'tavily' (TAVILY_API_KEY; "
+            "AGENTGAN_TAVILY_BASE_URL overrides the endpoint), 'searx' (a SearxNG instance at "
+            "SEARX_HOST), 'embedded' (knowledge base only), or 'auto' (Tavily when "
+            "TAVILY_API_KEY is set, else embedded)."
         ),
     )
     on_provider_error: Literal["fallback", "fail"] = Field(
         default="fallback",
-        description="After retries, fall back to the embedded knowledge base or stop.",
+        description=(
+            "What a chat model or search failure does after its retries: 'fallback' uses the "
+            "embedded knowledge base with a warning, 'fail' stops with an error."
+        ),
+    )
+    timeout: float = Field(
+        default=60.0,
+        gt=0,
+        le=600,
+        description="Seconds to wait for one chat model or search response.",
     )
     rows: int = Field(default=500, ge=1, le=MAX_ROWS, description="Rows to deliver.")
     seed_rows: int = Field(default=100, ge=10, le=5000, description="Seed rows to generate.")
