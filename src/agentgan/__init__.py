@@ -55,6 +55,14 @@ def generate(
     if sample_data is not None:
         request["sample_data"] = sample_data
     context = Context(**settings)
+    if context.review:
+        from agentgan.errors import UsageError
+
+        raise UsageError(
+            "generate() runs to the end and cannot pause for review=True. Build the graph "
+            "with a checkpointer (build_graph(InMemorySaver())), invoke it with a thread_id, "
+            "and resume it with Command(resume=schema); or run 'agentgan generate --review'."
+        )
     result: dict[str, Any] = build_graph().invoke(request, context=context)
     return result
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -35,6 +34,7 @@ logger = logging.getLogger("agentgan")
 
 NODE_LABELS = {
     "knowledge": "Building the schema",
+    "review": "Reviewing the schema",
     "seed": "Generating seed rows",
     "validator": "Validating rows",
     "synthesizer": "Training CTGAN and sampling",
@@ -88,6 +88,27 @@ def generate(
     report: Annotated[Optional[Path], typer.Option("--report", help="Also write the quality and privacy report here as one HTML page.")] = None,
     target: Annotated[Optional[str], typer.Option("--target", help="Target column; the report adds the train-synthetic-test-real score.")] = None,
     allow_copies: Annotated[bool, typer.Option("--allow-copies", help="Allow output rows equal to a row of the --from table.")] = False,
+    review: Annotated[
+        bool, typer.Option("--review", help="Show the schema; accept or edit it before training.")
+    ] = False,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint",
+            help="SQLite file that saves the run after each step; the same command resumes it.",
+        ),
+    ] = None,
+    thread_id: Annotated[
+        str | None, typer.Option("--thread-id", help="Name of the run in the --checkpoint file.")
+    ] = None,
+    work_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--work-dir",
+            help="Folder kept for the run's model and report (default: beside the checkpoint "
+            "file, else a temporary folder).",
+        ),
+    ] = None,
     force: ForceOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -95,15 +116,20 @@ def generate(
     _configure_logging(verbose)
     started = time.perf_counter()
     with _errors_reported():
+        from agentgan.checkpoint import check_resume_options
+        from agentgan.cli_review import require_terminal
         from agentgan.io import check_writable, table_format
 
         table_format(out)
         check_writable(out, force=force)
         if schema_out is not None:
             check_writable(schema_out, force=force)
+        check_resume_options(checkpoint, thread_id)
+        if review:
+            require_terminal()
         if report is not None:
             check_writable(report, force=force)
-        if not request.strip() and schema_in is None and sample_data is None:
+        if not request.strip() and schema_in is None and checkpoint is None and sample_data is None:
             raise UsageError(
                 "The request is empty; describe the table, e.g. agentgan generate "
                 "\"customer churn data with age and gender\" --rows 500 --out churn.csv."
@@ -132,8 +158,11 @@ def generate(
                      "on_provider_error": on_provider_error}
         settings.update({name: value for name, value in providers.items() if value is not None})
 
-        with tempfile.TemporaryDirectory(prefix="agentgan-") as work_dir:
-            result = _run_graph(state, _context(settings, work_dir))
+        from agentgan.checkpoint import run_resources
+
+        with run_resources(checkpoint, work_dir, review=review) as (folder, checkpointer):
+            context = _context({**settings, "review": review}, folder)
+            result = _run_graph(state, context, checkpointer, thread_id)
             written = _write_outputs(result, out, schema_out)
             if report is not None:
                 written.append(_write_report_page(result, report))
@@ -208,12 +237,79 @@ def _read_schema(path: Path) -> dict[str, Any]:
     return loaded
 
 
-def _run_graph(state: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Stream the graph, showing node progress and CTGAN epochs; return the final state."""
+def _run_graph(
+    state: dict[str, Any], context: Any, checkpointer: Any = None, thread_id: str | None = None
+) -> dict[str, Any]:
+    """Run or resume the graph with a progress display; return the final state.
+
+    With a checkpointer the run is saved after every node under `thread_id` (default
+    "cli"), and a review pause asks the person in the terminal for the schema.
+    """
+    from langgraph.types import Command
+
+    from agentgan.checkpoint import thread_status
+    from agentgan.cli_review import review_in_terminal
     from agentgan.graph.builder import build_graph
 
-    graph = build_graph()
+    graph = build_graph(checkpointer)
+    config = None if checkpointer is None else {"configurable": {"thread_id": thread_id or "cli"}}
+    payload: Any = state
+    if thread_id is not None:
+        payload = _start_or_resume(thread_status(graph, thread_id), state, thread_id)
+
+    try:
+        while True:
+            result, interrupts = _stream_with_progress(graph, payload, context, config)
+            if not interrupts:
+                return result
+            payload = Command(resume=review_in_terminal(interrupts[0].value, console))
+    except KeyboardInterrupt:
+        if thread_id is not None:
+            console.print(
+                f"The run is saved as thread {thread_id!r}; run the same command to resume it."
+            )
+        raise
+
+
+def _start_or_resume(status: Any, state: dict[str, Any], thread_id: str) -> Any:
+    """Return the graph input for a checkpointed thread: the new request, or a resume."""
+    from langgraph.types import Command
+
+    from agentgan.cli_review import review_in_terminal
+
+    if status.kind == "new":
+        if not state["prompt"].strip() and "schema" not in state:
+            raise UsageError(
+                f"Thread {thread_id!r} is new, so it needs a request or --schema FILE."
+            )
+        return state
+    if status.kind == "finished":
+        raise UsageError(
+            f"Thread {thread_id!r} already finished in this checkpoint file; pass another "
+            "--thread-id to start a new run."
+        )
+
+    stored = (status.values or {}).get("prompt", "")
+    if state["prompt"].strip() and state["prompt"] != stored:
+        raise UsageError(
+            f"Thread {thread_id!r} was started with the request {stored!r}; resume it with the "
+            "same request (or none), or pass another --thread-id."
+        )
+    console.print(f"Resuming thread {thread_id!r} at {', '.join(status.next_nodes)}.")
+    if status.interrupts:
+        from agentgan.cli_review import require_terminal
+
+        require_terminal()
+        return Command(resume=review_in_terminal(status.interrupts[0].value, console))
+    return None
+
+
+def _stream_with_progress(
+    graph: Any, payload: Any, context: Any, config: Any
+) -> tuple[dict[str, Any], list[Any]]:
+    """Stream one pass of the graph; return the last state and any review interrupts."""
     result: dict[str, Any] = {}
+    interrupts: list[Any] = []
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -225,15 +321,24 @@ def _run_graph(state: dict[str, Any], context: Any) -> dict[str, Any]:
         disable=not console.is_terminal,
     ) as progress:
         task = progress.add_task("Starting", total=None, detail="")
-        for mode, chunk in graph.stream(state, context=context, stream_mode=["updates", "custom", "values"]):
+        stream = graph.stream(
+            payload,
+            config,
+            context=context,
+            stream_mode=["tasks", "updates", "custom", "values"],
+            durability="sync" if config is not None else None,
+        )
+        for mode, chunk in stream:
             if mode == "values":
                 result = chunk
+            elif mode == "tasks" and "input" in chunk:
+                label = NODE_LABELS.get(chunk["name"], chunk["name"])
+                progress.update(task, description=label, total=None, detail="")
             elif mode == "updates":
-                for node in chunk:
-                    progress.update(task, description=f"{NODE_LABELS.get(node, node)}: done", detail="")
+                interrupts.extend(chunk.get("__interrupt__", ()))
             elif mode == "custom":
                 _show_event(progress, task, chunk)
-    return result
+    return result, interrupts
 
 
 def _show_event(progress: Progress, task: Any, event: dict[str, Any]) -> None:
@@ -244,6 +349,8 @@ def _show_event(progress: Progress, task: Any, event: dict[str, Any]) -> None:
     elif kind == "epoch":
         progress.update(task, completed=event["epoch"],
                         detail=f"loss G {event['generator_loss']:.3f} D {event['discriminator_loss']:.3f}")
+    elif kind == "seeds_checked":
+        progress.update(task, detail=f"{event['passed']}/{event['checked']} seed rows valid")
     elif kind == "sampled":
         progress.update(task, description=f"Sampling round {event['round']}", total=None,
                         detail=f"{event['candidates']} candidates")

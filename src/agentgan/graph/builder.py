@@ -1,10 +1,13 @@
 """Wires the agentgan nodes and routers into one LangGraph `StateGraph`.
 
 ```
-START -> knowledge -> seed -> validator -> synthesizer -> validator -> report -> END
-                        ^          |            ^             |
-                        +- retry --+            +-- top-up ---+
+START -> knowledge -> [review] -> seed -> validator -> synthesizer -> validator -> report -> END
+                                   ^          |            ^             |
+                                   +- retry --+            +-- top-up ---+
 ```
+
+The review node runs only when the run context has `review=True`. It pauses the run with
+`langgraph.types.interrupt`, so it needs a checkpointer.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from langgraph.types import RetryPolicy
 
 from agentgan.agents.knowledge import build_schema
 from agentgan.agents.report import write_report
+from agentgan.agents.review import review_schema
 from agentgan.agents.seed import generate_seed_rows
 from agentgan.agents.synthesizer import train_and_sample
 from agentgan.agents.validator import validate_rows
 from agentgan.graph.context import Context
-from agentgan.graph.routing import route_after_validation
+from agentgan.graph.routing import route_after_knowledge, route_after_validation
 from agentgan.graph.state import InputState, OutputState, State
 from agentgan.tools.retry import PROVIDER_ATTEMPTS, PROVIDER_RETRY_INTERVAL, is_transient
 
@@ -51,13 +55,15 @@ def build_graph(checkpointer: Any = None, *, name: str = "agentgan") -> Any:
     """
     builder = StateGraph(State, context_schema=Context, input_schema=InputState, output_schema=OutputState)
     builder.add_node("knowledge", build_schema, retry_policy=PROVIDER_RETRY)
+    builder.add_node("review", review_schema)
     builder.add_node("seed", generate_seed_rows, retry_policy=PROVIDER_RETRY)
     builder.add_node("validator", validate_rows)
     builder.add_node("synthesizer", train_and_sample)
     builder.add_node("report", write_report)
 
     builder.add_edge(START, "knowledge")
-    builder.add_edge("knowledge", "seed")
+    builder.add_conditional_edges("knowledge", route_after_knowledge, ["review", "seed"])
+    builder.add_edge("review", "seed")
     builder.add_edge("seed", "validator")
     builder.add_conditional_edges("validator", route_after_validation, ["seed", "synthesizer", "report"])
     builder.add_edge("synthesizer", "validator")

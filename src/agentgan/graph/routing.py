@@ -1,6 +1,7 @@
-"""Routers: pure functions that pick the next node after the validator.
+"""Routers: pure functions that pick the next node.
 
-Each reads the verdict the validator wrote into `validation` and returns a node name.
+After the knowledge agent, the run context decides whether a person reviews the schema.
+After the validator, the router reads the verdict the validator wrote into `validation`.
 The loops are bounded by the validator, which raises instead of asking for a round past
 `max_rounds`; a verdict the router does not know is a bug and raises.
 """
@@ -9,7 +10,15 @@ from __future__ import annotations
 
 from typing import Literal
 
+from langgraph.runtime import Runtime
+
+from agentgan.graph.context import Context, context_of
 from agentgan.graph.state import State
+
+
+def route_after_knowledge(state: State, runtime: Runtime[Context]) -> Literal["review", "seed"]:
+    """Send the schema to human review when the run context asks for it, else to the seeds."""
+    return "review" if context_of(runtime).review else "seed"
 
 
 def route_after_validation(state: State) -> Literal["seed", "synthesizer", "report"]:
