@@ -71,3 +71,22 @@ def test_quickstart_notebook_runs(tmp_path: Path) -> None:
     images = [output for output in _outputs(notebook, "display_data") if "image/png" in output.data]
     assert len(images) == 2
     assert len(list(output_dir.glob("run-*/dataset.parquet"))) == 1
+
+
+def test_bring_your_own_data_notebook_runs(tmp_path: Path) -> None:
+    output_dir = tmp_path / "runs"
+    notebook = _execute(
+        "bring_your_own_data.ipynb",
+        {"ROWS": 150, "EPOCHS": 10, "OUTPUT_DIR": str(output_dir)},
+        tmp_path,
+    )
+
+    printed = "".join(output.text for output in _outputs(notebook, "stream"))
+    assert "customer_id;age;plan;tenure_months;monthly_fee;churned" in printed
+    assert "150 rows written to" in printed
+    assert "'customer_id': 'id'" in printed
+    assert "Exact copies of sample rows: 0" in printed
+    assert "Train synthetic, test real (churned): AUC" in printed
+    assert (output_dir / "report.html").is_file()
+    images = [output for output in _outputs(notebook, "display_data") if "image/png" in output.data]
+    assert len(images) == 2
