@@ -16,7 +16,7 @@ from agentgan.agents.report import report_tables
 from agentgan.cli import app
 from agentgan.errors import ValidationFailed
 from agentgan.tools.metrics import PRIVACY_RULE, copies_of
-from agentgan.tools.profiling import infer_schema, read_sample
+from agentgan.tools.profiling import SEED_ROWS_IN_STATE, infer_schema, read_sample
 from agentgan.tools.report_html import write_report_html
 
 
@@ -56,6 +56,12 @@ def test_telco_sample_to_1000_rows(telco_300: Path, tmp_path: Path, fast_context
     assert report["privacy"]["guard"] == "on"
     assert report["privacy"]["exact_copies"] == 0
     assert report["privacy"]["ratio"] > 0
+    assert report["constraints"]["delivered_rows_passing"] == 1000
+    assert report["constraints"]["delivered_failures_per_rule"] == {}
+    pairs = {item["rule"]: item for item in report["paired_categories"]}
+    internet = "(InternetService == 'No') == (OnlineSecurity == 'No internet service')"
+    assert pairs[internet]["reference_share"] == 1.0
+    assert 0 <= pairs[internet]["synthetic_share"] <= 1
     assert 0 < report["quality"]["score"] <= 1
     assert report["tstr"]["target"] == "Churn"
     assert report["tstr"]["test_rows"] == 300
@@ -164,3 +170,17 @@ def test_unknown_target_rejected(cases_dir: Path, tmp_path: Path) -> None:
 
     assert result.exit_code == 1
     assert "Target column 'label' is not in the sample" in result.output
+
+
+def test_large_sample_kept_in_file(data_dir: Path, tmp_path: Path, fast_context: dict[str, object]) -> None:
+    raw = pd.read_csv(data_dir / "bank_marketing.csv", sep=";").head(1200)
+    path = tmp_path / "bank.parquet"
+    raw[["age", "job", "balance", "housing", "y"]].to_parquet(path, index=False)
+
+    result = generate(sample_data=str(path), rows=50, **{**fast_context, "epochs": 2})
+
+    assert len(result["seed_rows"]) == SEED_ROWS_IN_STATE
+    assert result["seed_rows"][0]["job"] == raw["job"].iloc[0]
+    assert result["report"]["reference_rows"] == 1200
+    assert result["training"]["seed_rows"] == 1200
+    assert len(load_dataset(result)) == 50

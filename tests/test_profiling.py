@@ -280,3 +280,50 @@ def test_too_wide_table_rejected(tmp_path: Path) -> None:
     lines = [",".join(names)] + [",".join(str(i + j) for j in range(len(names))) for i in range(6)]
     with pytest.raises(InputDataError, match=f"{MAX_COLUMNS + 1} columns; at most {MAX_COLUMNS}"):
         read_sample(write_lines(tmp_path / "wide.csv", lines))
+
+
+def test_telco_paired_categories_found(data_dir: Path, tmp_path: Path) -> None:
+    from agentgan.schema.rules import compile_rule, holds
+    from agentgan.tools.profiling import infer_rules
+
+    path = head_of(data_dir / "telco_customer_churn.csv", tmp_path / "telco.csv", 400)
+    sample = read_sample(path)
+    addons = ["OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV", "StreamingMovies"]
+
+    rules = infer_rules(sample.frame, sample.kinds)
+
+    assert rules == [
+        "(PhoneService == 'No') == (MultipleLines == 'No phone service')",
+        *[f"(InternetService == 'No') == ({name} == 'No internet service')" for name in addons],
+    ]
+    broken = sample.frame.head(10).copy()
+    broken.loc[broken.index[:3], "PhoneService"] = "Yes"
+    broken.loc[broken.index[:3], "MultipleLines"] = "No phone service"
+    assert holds(compile_rule(rules[0]), sample.frame).all()
+    assert holds(compile_rule(rules[0]), broken).tolist() == [False] * 3 + [True] * 7
+    assert "x-constraints" not in infer_schema(sample)
+
+
+def test_common_values_not_paired() -> None:
+    frame = pd.DataFrame({"plan": ["a"] * 30 + ["b"] * 10, "churn": ["No"] * 30 + ["Yes"] * 10,
+                          "region": ["x", "y"] * 20})
+    kinds = {name: "text" for name in frame.columns}
+
+    from agentgan.tools.profiling import infer_rules
+
+    assert infer_rules(frame, kinds) == ["(plan == 'b') == (churn == 'Yes')"]
+
+
+def test_repeated_key_codes_regenerated() -> None:
+    keys = pd.Series([f"ORD-{i // 2:05d}" for i in range(120)])
+    notes = pd.Series([f"call back on day {i}" for i in range(120)])
+
+    from agentgan.tools.profiling import infer_column
+
+    key_spec = infer_column("order_ref", keys, "text")
+    note_spec = infer_column("notes", notes, "text")
+
+    assert key_spec["x-generator"] == {"kind": "id", "prefix": "ORD-", "digits": 8}
+    assert key_spec["x-role"] == "id"
+    assert "x-unique" not in key_spec
+    assert note_spec["x-generator"] == {"kind": "faker", "provider": "sentence"}

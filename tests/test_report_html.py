@@ -34,6 +34,7 @@ REPORT = {
                 "per_column": {"plan": 0.95, "fee": 0.85}},
     "relationships": [{"child": "fee", "parent": "plan", "measure": "mean", "declared": [1.0, 2.0],
                        "reference": [40.0, 90.0], "synthetic": [42.0, 88.0], "kept": True}],
+    "paired_categories": [{"rule": "(plan == 'pro') == (seats == 5)", "reference_share": 1.0, "synthetic_share": 0.93}],
     "constraints": {"candidates_checked": 250, "candidates_passing": 200, "acceptance_rate": 0.8,
                     "delivered_rows_passing": 200,
                     "failures_per_rule": {"fee: maximum": 30, "privacy: copies a sample row": 20}},
@@ -115,13 +116,14 @@ def test_page_self_contained_sections() -> None:
 
     assert parser.external == []
     assert parser.headings[:3] == ["Summary", "Quality (sdmetrics QualityReport)", "Declared relationships"]
-    for heading in ("Constraint adherence", "Privacy and diversity", "Train synthetic, test real: plan",
+    for heading in ("Category pairs", "Constraint adherence", "Privacy and diversity", "Train synthetic, test real: plan",
                     "Sample as read", "Columns: real sample against synthetic", "Association matrices"):
         assert heading in parser.headings
     assert "plans &lt;b&gt;" in page
     assert "<b>" not in page
     assert "privacy: copies a sample row" in page
     assert "currency: 7, blank: 2" in page
+    assert "(plan == &#x27;pro&#x27;) == (seats == 5)" in page
 
 
 def test_page_without_optional_parts() -> None:

@@ -23,9 +23,11 @@ from agentgan.graph.context import Context, context_of
 from agentgan.graph.state import State
 from agentgan.io import read_table, write_json
 from agentgan.schema.frames import typed_frame
+from agentgan.schema.validation import check_rows
 from agentgan.tools.metrics import (
     PRIVACY_RULE,
     diversity_scores,
+    paired_category_checks,
     privacy_scores,
     quality_scores,
     relationship_checks,
@@ -43,6 +45,7 @@ def write_report(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 
     validation = state.get("validation", {})
     synthetic_checks = validation.get("synthetic", {})
+    delivered = check_rows(synthetic, schema)
     privacy = privacy_scores(reference, synthetic, schema, seed=context.random_seed)
     privacy["guard"] = "off (copies allowed)" if context.allow_copies or not state.get("seed_path") else "on"
     privacy["copies_rejected"] = synthetic_checks.get("failures", {}).get(PRIVACY_RULE, 0)
@@ -52,8 +55,10 @@ def write_report(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "reference_rows": len(reference),
         "quality": quality_scores(reference, synthetic, schema),
         "relationships": relationship_checks(reference, synthetic, schema),
+        "paired_categories": paired_category_checks(reference, synthetic, schema),
         "constraints": {
-            "delivered_rows_passing": len(synthetic),
+            "delivered_rows_passing": delivered.passed,
+            "delivered_failures_per_rule": delivered.failures,
             "candidates_checked": synthetic_checks.get("checked", 0),
             "candidates_passing": synthetic_checks.get("passed", 0),
             "acceptance_rate": synthetic_checks.get("acceptance_rate"),

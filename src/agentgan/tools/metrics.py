@@ -370,3 +370,27 @@ def _auc_from(labels: list[str], probabilities: np.ndarray, truth: pd.Series, ro
         if label in present:
             scores.append(roc_auc_score((truth == label).astype(int), probabilities[:, position]))
     return _round(float(np.mean(scores)))
+
+
+def paired_category_checks(
+    reference: pd.DataFrame, synthetic: pd.DataFrame, schema: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Find the category pairs the reference always keeps and measure them in the output.
+
+    Returns one entry per rule from `infer_rules`, with the share of reference rows and of
+    synthetic rows for which it holds.
+    """
+    from agentgan.schema.rules import compile_rule, holds
+    from agentgan.tools.profiling import infer_rules
+
+    kinds = {c.name: "text" for c in columns(schema)
+             if c.type == "string" and c.enum is not None and c.generator is None and c.name in synthetic}
+    checks = []
+    for text in infer_rules(reference, kinds):
+        rule = compile_rule(text)
+        checks.append({
+            "rule": text,
+            "reference_share": _round(float(holds(rule, reference).mean())),
+            "synthetic_share": _round(float(holds(rule, synthetic).mean())) if len(synthetic) else None,
+        })
+    return checks

@@ -37,13 +37,13 @@ SEPARATORS = (",", ";", "\t", "|")
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 
 MIN_SAMPLE_ROWS = 5
-"""Fewest data rows a sample must have; CTGAN cannot form a training batch from fewer."""
+"""Minimum number of data rows in a sample; CTGAN cannot form a training batch from fewer."""
 
 MAX_COLUMNS = 2000
-"""Most columns a sample may have: the meta-schema's limit on schema properties."""
+"""Maximum number of columns in a sample, which is the meta-schema's limit on schema properties."""
 
 MAX_NAME_LENGTH = 120
-"""Longest column name the meta-schema accepts."""
+"""Maximum length of a column name in the meta-schema."""
 
 MISSING_TOKENS = frozenset({"", "?", "na", "n/a", "nan", "null", "#n/a", "nil"})
 """Cell texts (compared in lower case, after stripping spaces) that mean "no value"."""
@@ -64,7 +64,7 @@ PERSONAL_SHARE = 0.8
 """Share of values that must look like e-mails or phone numbers to mark a column personal."""
 
 MAX_CATEGORIES = 500
-"""Most distinct values a text column may have to be modelled as a category."""
+"""Maximum number of distinct values of a text column modelled as a category."""
 
 FREE_TEXT_SHARE = 0.5
 """Distinct-value share above which a text column with many values is treated as free text."""
@@ -85,7 +85,7 @@ _PLAIN_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{7,22}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_ID_NAME = re.compile(r"(^|[_\s-])(id|key|uuid|guid|code|number|no)$|id$", re.IGNORECASE)
+_ID_NAME = re.compile(r"(^|[_\s-])(id|key|uuid|guid|code|number|no|ref)$|id$", re.IGNORECASE)
 _NAME_WORDS = {
     "name": "name", "fullname": "name", "full_name": "name", "customer_name": "name",
     "first_name": "first_name", "firstname": "first_name", "given_name": "first_name",
@@ -124,7 +124,7 @@ def read_sample(path: str | Path, *, min_rows: int = MIN_SAMPLE_ROWS) -> SampleT
 
     Args:
         path: A `.csv`, `.tsv`, `.txt`, `.parquet` or `.pq` file.
-        min_rows: Fewest data rows accepted.
+        min_rows: Minimum number of data rows.
 
     Raises:
         InputDataError: the file is missing, empty, binary, unreadable, has too few rows,
@@ -178,7 +178,7 @@ def _read_csv(file: Path, warnings: list[str]) -> tuple[pd.DataFrame, dict[str, 
     text, encoding = _decode(data, file, warnings)
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
-        raise InputDataError(f"Sample file {str(file)!r} holds only blank lines; export the table with a header row.")
+        raise InputDataError(f"Sample file {str(file)!r} contains only blank lines; export the table with a header row.")
 
     separator = _detect_separator(lines[:50])
     header = next(csv.reader([lines[0]], delimiter=separator))
@@ -234,8 +234,7 @@ def _detect_separator(lines: list[str]) -> str:
 
 def _check_header(header: list[str], file: Path) -> None:
     names = [name.strip() for name in header]
-    seen: set[str] = set()
-    repeated = sorted({name for name in names if name in seen or seen.add(name)})  # type: ignore[func-returns-value]
+    repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise InputDataError(
             f"Sample file {str(file)!r} repeats the column name(s) {', '.join(map(repr, repeated))}; "
@@ -285,7 +284,7 @@ def _check_columns_have_values(frame: pd.DataFrame, file: Path) -> None:
         )
     if all(frame[name].nunique(dropna=True) <= 1 for name in frame.columns):
         raise InputDataError(
-            f"Every column of {str(file)!r} holds a single value, so there is nothing to learn; "
+            f"Every column of {str(file)!r} contains a single value, so there is nothing to learn; "
             "give a sample in which values vary."
         )
 
@@ -633,8 +632,16 @@ def _decimals(numbers: pd.Series) -> int:
 
 def _text_column(name: str, present: pd.Series) -> dict[str, Any]:
     counts = present.astype(str).value_counts()
-    many = len(counts) > MAX_CATEGORIES or (len(counts) > 20 and len(counts) > FREE_TEXT_SHARE * len(present))
+    keyed = bool(_ID_NAME.search(name.strip())) and len(counts) > 20
+    many = keyed or len(counts) > MAX_CATEGORIES or (len(counts) > 20 and len(counts) > FREE_TEXT_SHARE * len(present))
     if many:
+        text = present.astype(str)
+        if text.str.contains(r"\s", regex=True).mean() < 0.05:
+            # Codes without spaces (account or order keys that repeat) get fresh identifiers.
+            logger.warning("Column %r has %d distinct codes in %d rows; it gets new identifiers, not learned ones",
+                           name, len(counts), len(present))
+            return {"type": "string", "x-generator": {"kind": "id", "prefix": _common_prefix(text), "digits": 8},
+                    "x-role": "id"}
         logger.warning("Column %r has %d distinct values in %d rows; it is generated as free text, not learned",
                        name, len(counts), len(present))
         return {"type": "string", "x-generator": {"kind": "faker", "provider": "sentence"}, "x-role": "personal"}
@@ -706,3 +713,55 @@ def prepare_sample(
     profile = {**sample.source, "rows": len(sample.frame), "columns": sample.frame.shape[1],
                "coercions": sample.coercions, "kinds": sample.kinds}
     return schema, seed_path, profile
+
+
+RULE_MIN_SUPPORT = 8
+"""Minimum number of sample rows in which a category must occur to take part in a rule."""
+
+RULE_MAX_CONSEQUENT_SHARE = 0.5
+"""Largest overall share of the implied value; commoner values make chance rules in small samples."""
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def infer_rules(frame: pd.DataFrame, kinds: dict[str, str]) -> list[str]:
+    """Find category pairs that always occur together in a table, written as rules.
+
+    A rule `(A == 'a') == (B == 'b')` is written when the rows with `A == 'a'` are exactly
+    the rows with `B == 'b'`, as in Telco, where `InternetService == 'No'` goes with
+    "No internet service" in six other columns. Each group of equivalent conditions is
+    written as rules from its first member to the others. Only text columns whose names are
+    identifiers take part, and a condition must hold in `RULE_MIN_SUPPORT` rows or more
+    and in at most `RULE_MAX_CONSEQUENT_SHARE` of the rows.
+
+    The report measures how often the output keeps these pairings. They are not added to
+    an inferred schema's `x-constraints`: in a small sample a pairing can occur by chance,
+    and rejecting CTGAN rows that break them skewed the column shapes on Telco (100-row
+    sample: column shapes 0.95 without the rules, 0.89 with them).
+    """
+    rows = len(frame)
+    conditions: dict[tuple[str, str], frozenset[int]] = {}
+    for name in frame.columns:
+        if kinds.get(name) != "text" or not _IDENTIFIER.match(str(name)):
+            continue
+        values = frame[name]
+        counts = values.value_counts()
+        if len(counts) < 2 or len(counts) > 50:
+            continue
+        for value, count in counts.items():
+            if RULE_MIN_SUPPORT <= count <= RULE_MAX_CONSEQUENT_SHARE * rows and "'" not in str(value):
+                conditions[(str(name), str(value))] = frozenset(np.flatnonzero((values == value).to_numpy()))
+
+    groups: dict[frozenset[int], list[tuple[str, str]]] = {}
+    for condition, members in conditions.items():
+        groups.setdefault(members, []).append(condition)
+
+    rules = []
+    for group in groups.values():
+        columns_seen = {name for name, _ in group}
+        if len(group) < 2 or len(columns_seen) < len(group):
+            continue
+        (first, first_value), *others = group
+        for name, value in others:
+            rules.append(f"({first} == '{first_value}') == ({name} == '{value}')")
+    return rules

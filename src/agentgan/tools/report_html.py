@@ -67,6 +67,7 @@ def render_report_html(
         _summary_section(report, reference_name),
         _quality_section(report.get("quality", {})),
         _relationships_section(report.get("relationships", [])),
+        _pairs_section(report.get("paired_categories", []), reference_name),
         _constraints_section(report.get("constraints", {})),
         _privacy_section(report.get("privacy", {}), report.get("diversity", {})),
         _tstr_section(report.get("tstr")),
@@ -153,6 +154,17 @@ def _relationships_section(relationships: list[dict[str, Any]]) -> str:
     )
 
 
+def _pairs_section(pairs: list[dict[str, Any]], reference_name: str) -> str:
+    if not pairs:
+        return ""
+    rows = [(item["rule"], item.get("reference_share"), item.get("synthetic_share")) for item in pairs]
+    return (
+        f"<h2>Category pairs</h2><p>Values that always occur together in the {html.escape(reference_name)}, "
+        "and the share of rows that keep each pairing.</p>"
+        + _table(rows, ("pairing", reference_name, "synthetic"))
+    )
+
+
 def _levels(values: list[Any] | None) -> str:
     if not values:
         return "-"
@@ -166,6 +178,8 @@ def _constraints_section(constraints: dict[str, Any]) -> str:
         ("Acceptance rate", constraints.get("acceptance_rate")),
         ("Delivered rows passing every rule", constraints.get("delivered_rows_passing")),
     ]
+    for rule, count in (constraints.get("delivered_failures_per_rule") or {}).items():
+        rows.append((f"Delivered rows failing {rule}", count))
     checked = constraints.get("candidates_checked") or 0
     failures = sorted((constraints.get("failures_per_rule") or {}).items(), key=lambda item: -item[1])
     rule_rows = [(rule, count, round(1 - count / checked, 4) if checked else None) for rule, count in failures]
