@@ -135,9 +135,8 @@ def churn_rows(count: int, start: int) -> list[dict[str, Any]]:
 class ChurnModel:
     """A chat model script: good answers for every step; counts the seed rows it wrote."""
 
-    def __init__(self, seed_reply: Any = None):
+    def __init__(self) -> None:
         self.rows_written = 0
-        self.seed_reply = seed_reply
 
     def __call__(self, request: dict[str, Any]) -> Reply:
         """Answer one chat request by the tool it offers."""
@@ -149,8 +148,6 @@ class ChurnModel:
         if name == "DatasetStructure":
             return Reply(tool_args=STRUCTURE)
         if name == "SeedRows":
-            if self.seed_reply is not None:
-                return self.seed_reply(request)
             count = requested_count(request)
             rows = churn_rows(count, self.rows_written)
             self.rows_written += count

@@ -177,7 +177,7 @@ def test_feedback_quoted_in_next_prompt(tmp_path: Path) -> None:
             "seed_rounds": 1,
             "seed_feedback": feedback,
         }
-        result = build_graph_result(builder, state, context)
+        result = builder.compile().invoke(state, context=context)
 
     prompt = last_user_text(llm.requests[0])
     assert (
@@ -186,10 +186,6 @@ def test_feedback_quoted_in_next_prompt(tmp_path: Path) -> None:
     )
     assert result["seed_rounds"] == 2
     assert [row["age"] for row in result["seed_rows"]] == [row["age"] for row in churn_rows(10, 0)]
-
-
-def build_graph_result(builder: StateGraph, state: dict[str, Any], context: dict[str, Any]) -> Any:
-    return builder.compile().invoke(state, context=context)
 
 
 def test_graph_routes_back_with_feedback(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@
 3. Dataset structure: the model states rules, derived columns and dependencies
    (`prompts/dataset_structure.py`).
 
-Every answer is parsed into a pydantic model; answers that fail to parse or to check are
+Every response is parsed into a pydantic model; responses that fail to parse or to check are
 sent back with the error a bounded number of times (`tools/llm.py`). The result goes
 through `assemble_schema`, so it passes the meta-schema and the safe rule evaluator.
 """
@@ -59,14 +59,12 @@ class LookupRun:
         on_error: "fallback" or "fail", for search failures.
         attempt: The node's attempt number, or None outside a graph.
         warnings: Warnings for the state.
-        requests: Search requests sent, by provider name.
     """
 
     search: SearchProvider
     on_error: str = "fallback"
     attempt: int | None = None
     warnings: list[str] = field(default_factory=list)
-    requests: dict[str, int] = field(default_factory=dict)
 
 
 def schema_from_llm(
@@ -80,7 +78,7 @@ def schema_from_llm(
     """Build a checked schema for a request with a chat model and a search provider.
 
     Raises:
-        LLMOutputError: a step got no usable answer after its retries.
+        LLMOutputError: a step got no usable response after its retries.
         ProviderError: search failed and `on_error` is "fail".
         Transient client errors, for the graph's retry policy.
     """
@@ -158,7 +156,6 @@ def look_up_column(
 def _search(attribute: RequestedAttribute, domain: str, lookup: LookupRun) -> list[SearchResult]:
     query = data_lookup.search_query(attribute, domain)
     provider = lookup.search
-    lookup.requests[provider.name] = lookup.requests.get(provider.name, 0) + 1
     try:
         return provider.search(query, attribute.name)
     except Exception as exc:

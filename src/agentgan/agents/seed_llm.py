@@ -2,8 +2,8 @@
 
 The model writes the columns the schema models (not identifiers, Faker fields or derived
 columns, which code fills in). Each row is checked with `jsonschema` against those
-columns; invalid rows are rejected with their reason and repeated rows are dropped. An
-answer cut off at the token limit keeps its complete rows, and the next batches ask for
+columns; invalid rows are rejected with their reason and repeated rows are dropped. A
+response cut off at the token limit keeps its complete rows, and the next batches ask for
 fewer rows. Failures the validator reported in an earlier round go into the prompt.
 """
 
@@ -79,7 +79,7 @@ _ROW_KEYWORDS = (
 
 @dataclass
 class SeedBatchReport:
-    """What the seed batches produced: accepted rows and why others were rejected."""
+    """Outcome of the seed batches: accepted rows and the reasons others were rejected."""
 
     accepted: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
@@ -160,7 +160,7 @@ def seed_rows_from_llm(
             report.truncated += 1
             batch = max(MIN_BATCH_ROWS, wanted // 2)
             logger.warning(
-                "Seed rows: answer truncated at the token limit; kept %d complete rows, next "
+                "Seed rows: response truncated at the token limit; kept %d complete rows, next "
                 "batches ask for %d rows",
                 len(rows),
                 batch,

@@ -12,6 +12,10 @@ header asks (up to 120 s in openai 3.x), else 0.5 s, 1 s, ... (openai's backoff)
 graph's `RetryPolicy` then reruns the whole node on what is still transient.
 `ask_structured` retries responses that are unusable (prose, invalid JSON, a copied schema,
 missing keys) with the error shown to the model, `OUTPUT_ATTEMPTS` times in all.
+
+NOTE: a server that accepts connections but never responds holds a node for up to
+`PROVIDER_ATTEMPTS * (HTTP_RETRIES + 1)` times the run's `timeout` (6 minutes at the 60 s
+default) before the fallback; lower `timeout` where a faster fallback matters.
 """
 
 from __future__ import annotations
