@@ -147,7 +147,7 @@ frames = st.lists(
 )
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tree=trees, rows=frames)
 def test_arithmetic_matches_row_by_row(tree: Any, rows: list[dict[str, float]]) -> None:
     text = render(tree)
@@ -158,7 +158,7 @@ def test_arithmetic_matches_row_by_row(tree: Any, rows: list[dict[str, float]]) 
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-6)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     left=trees,
     right=trees,
@@ -186,7 +186,7 @@ def test_comparison_matches_row_by_row(
         assert bool(passed.iloc[index]) == expected, (text, row)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(text=st.text(max_size=120))
 def test_compile_raises_only_rule_error(text: str) -> None:
     try:
@@ -241,7 +241,7 @@ printable_rules = st.lists(
 ).map(" ".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(text=printable_rules, rows=frames)
 def test_evaluate_raises_only_rule_error(text: str, rows: list[dict[str, float]]) -> None:
     try:

@@ -55,7 +55,7 @@ def row_is_valid(row: dict[str, Any]) -> bool:
     return ROW_VALIDATOR.is_valid(row)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(rows=rows_strategy)
 def test_check_rows_matches_jsonschema(rows: list[dict[str, Any]]) -> None:
     frame = typed_frame(rows, SCHEMA)
@@ -67,7 +67,7 @@ def test_check_rows_matches_jsonschema(rows: list[dict[str, Any]]) -> None:
     assert result.passed == sum(expected)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(rows=rows_strategy)
 def test_column_failures_match_jsonschema(rows: list[dict[str, Any]]) -> None:
     """Each column's failing rows are those jsonschema rejects for that column alone."""
@@ -89,7 +89,7 @@ UNIQUE_SCHEMA: dict[str, Any] = {
 }
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(
     values=st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=20),
     earlier=st.lists(st.sampled_from(["a", "b", "e"]), max_size=5),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -136,18 +137,16 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             (a missing folder, no permission, a full disk).
     """
     target = Path(path)
+    # The name is chosen before the file is created, so that an exception raised by a
+    # signal handler right after the creation still knows which file to remove.
+    temporary = _part_name(target)
     try:
-        descriptor, name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=PART_SUFFIX, dir=target.parent or "."
-        )
-    except OSError as exc:
-        raise OutputError(f"Cannot write {str(target)!r}: {exc.strerror}.") from exc
-    os.close(descriptor)
-    temporary = Path(name)
-    try:
+        descriptor = _create_part(temporary)
+        os.close(descriptor)
         yield temporary
         with temporary.open("rb+") as handle:
             os.fsync(handle.fileno())
+        os.chmod(temporary, _new_mode(target, 0o666))
         os.replace(temporary, target)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
@@ -157,26 +156,35 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         raise
 
 
+def _part_name(target: Path) -> Path:
+    """A hidden name beside `target` with 48 random bits, so that concurrent writers differ."""
+    folder = target.parent if str(target.parent) else Path(".")
+    return folder / f".{target.name}.{secrets.token_hex(6)}{PART_SUFFIX}"
+
+
+def _create_part(temporary: Path) -> int:
+    """Create the temporary file, readable by the owner only until it is complete."""
+    return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+
+
 @contextlib.contextmanager
 def atomic_dir(path: str | Path) -> Iterator[Path]:
     """Yield a temporary folder beside `path`; move it to `path` when the block succeeds.
 
     An existing folder at `path` is replaced only after the new one is complete, so an
-    interrupt leaves the old folder or none.
+    interrupt leaves the old folder or none. For the moment between the two renames the old
+    folder sits in a hidden `.<name>.<random>.old` folder beside it.
 
     Raises:
         OutputError: the folder cannot be created, written or moved into place.
     """
     target = Path(path)
     parent = target.parent if str(target.parent) else Path(".")
+    temporary = _part_name(target)
     try:
-        temporary = Path(
-            tempfile.mkdtemp(prefix=f".{target.name}.", suffix=PART_SUFFIX, dir=parent)
-        )
-    except OSError as exc:
-        raise OutputError(f"Cannot write {str(target)!r}: {exc.strerror}.") from exc
-    try:
+        os.mkdir(temporary, 0o700)
         yield temporary
+        os.chmod(temporary, _new_mode(target, 0o777))
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
             os.replace(target, old / target.name)
@@ -190,6 +198,20 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
+
+
+def _new_mode(target: Path, default: int) -> int:
+    """Return the permission bits of the file `target` replaces, else `default` less the umask.
+
+    `mkstemp` and `mkdtemp` create outputs readable by the owner only, which is not what a
+    user expects of a dataset file.
+    """
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return default & ~mask
 
 
 def new_run_dir(output_dir: str | Path) -> Path:
