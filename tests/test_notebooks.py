@@ -1,7 +1,7 @@
 """The notebooks under notebooks/ run from top to bottom with small settings.
 
-Each notebook has one cell tagged "parameters"; the test appends small values (few epochs
-and rows, a temporary output folder) to it and executes the notebook with nbclient in a
+Each notebook has one cell tagged "parameters". The test appends small values to it (few
+epochs and rows, a temporary output folder) and executes the notebook with nbclient in a
 temporary folder. Plots render with matplotlib's inline backend.
 """
 

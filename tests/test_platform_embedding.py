@@ -83,7 +83,7 @@ def test_agent_calls_dataset_tool(example: ModuleType, fast_context: dict[str, A
     assert len(frame) == 40
     assert list(frame.columns) == summary["columns"]
 
-    # The model saw the tool's result in its second request, and its answer ends the run.
+    # The model received the tool's result in its second request, and its reply ends the run.
     sent_back = server.requests[1]["messages"][-1]
     assert sent_back["role"] == "tool"
     assert summary["path"] in sent_back["content"]

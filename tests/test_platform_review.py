@@ -38,7 +38,7 @@ def test_review_resumes_with_edited_schema(fast_context: dict[str, Any]) -> None
     assert value["schema"]["properties"]["age"]["minimum"] == 18
     assert graph.get_state(config).next == ("review",)
 
-    # An invalid answer pauses the run again with the error and the rejected schema.
+    # An invalid resume value pauses the run again with the error and the rejected schema.
     broken = copy.deepcopy(value["schema"])
     broken["properties"]["age"]["minimum"] = 50
     broken["properties"]["age"]["maximum"] = 40
@@ -78,7 +78,7 @@ def test_reviewed_schema_accepts_interrupt_value() -> None:
 
 
 @pytest.mark.parametrize(
-    ("answer", "message"),
+    ("resume_value", "message"),
     [
         ("looks fine", "must be a schema .* not str"),
         (None, "must be a schema .* not NoneType"),
@@ -88,9 +88,9 @@ def test_reviewed_schema_accepts_interrupt_value() -> None:
         ),
     ],
 )
-def test_reviewed_schema_rejects_bad_answer(answer: Any, message: str) -> None:
+def test_reviewed_schema_rejects_bad_value(resume_value: Any, message: str) -> None:
     with pytest.raises(SchemaError, match=message):
-        check_reviewed_schema(answer)
+        check_reviewed_schema(resume_value)
 
 
 def test_generate_rejects_review_without_checkpointer() -> None:

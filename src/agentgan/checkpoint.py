@@ -25,7 +25,7 @@ from agentgan.errors import UsageError
 
 @dataclass
 class ThreadStatus:
-    """Where a thread stands in a checkpoint file."""
+    """State of a thread in a checkpoint file: new, paused (with nodes to run) or finished."""
 
     kind: Literal["new", "paused", "finished"]
     next_nodes: tuple[str, ...] = ()

@@ -20,7 +20,7 @@ from rich.table import Table
 from agentgan.agents.review import check_reviewed_schema
 from agentgan.errors import SchemaError, UsageError
 
-SHOWN_CATEGORIES = 8
+LISTED_CATEGORIES = 8
 """Categories of a column listed in the review table; the edited JSON has them all."""
 
 
@@ -104,9 +104,9 @@ def schema_table(schema: dict[str, Any], rows: int | None) -> Table:
 
 def _values(column: dict[str, Any]) -> str:
     if "enum" in column:
-        shown = ", ".join(str(value) for value in column["enum"][:SHOWN_CATEGORIES])
-        hidden = len(column["enum"]) - SHOWN_CATEGORIES
-        return f"{shown} and {hidden} more" if hidden > 0 else shown
+        listed = ", ".join(str(value) for value in column["enum"][:LISTED_CATEGORIES])
+        hidden = len(column["enum"]) - LISTED_CATEGORIES
+        return f"{listed} and {hidden} more" if hidden > 0 else listed
     if "minimum" in column or "maximum" in column:
         return f"{column.get('minimum', '')} to {column.get('maximum', '')}"
     generator = column.get("x-generator")

@@ -1,9 +1,9 @@
 """agentgan inside other agent systems: as a subgraph node and as a LangChain tool.
 
 As a subgraph, the compiled graph is a node of a parent `StateGraph` whose state shares
-the keys `prompt` and `rows` (input) and `dataset`, `schema`, `report` (output); the
-parent's run context reaches it, so `parent.invoke(..., context={"epochs": 30})` sets its
-settings. See `add_to_graph`.
+the input keys `prompt` and `rows` and the output keys `dataset`, `schema` and `report`.
+The parent's run context reaches the subgraph, so `parent.invoke(..., context={"epochs":
+30})` sets its settings. See `add_to_graph`.
 
 As a tool, `dataset_tool` returns a `StructuredTool` that another agent's chat model can
 call with a request and a row count. Its result is a short JSON-safe summary of the
