@@ -74,6 +74,8 @@ class TrainingSettings:
     random_seed: int
     steps_per_epoch: int = 1
     layer_width: int = 256
+    learning_rate: float = 2e-4
+    """Adam learning rate of the generator and the discriminator (CTGAN's default)."""
 
     @property
     def steps(self) -> int:
@@ -355,6 +357,8 @@ def _fit_ctgan(
         enable_gpu=settings.device == "cuda",
         generator_dim=(settings.layer_width, settings.layer_width),
         discriminator_dim=(settings.layer_width, settings.layer_width),
+        generator_lr=settings.learning_rate,
+        discriminator_lr=settings.learning_rate,
         verbose=False,
     )
     synthesizer.set_device(torch.device(settings.device))
@@ -385,6 +389,11 @@ def _fit_ctgan(
     torch.set_num_threads(threads)
 
     if failure:
+        if isinstance(failure[0], ValueError) and "NaN" in str(failure[0]):
+            # CTGAN stops with "gumbel_softmax returning NaN." once its weights turn NaN;
+            # NaN losses returned here make the caller retry with another seed.
+            logger.warning("CTGAN training diverged with seed %d: %s", seed, failure[0])
+            return synthesizer, [{"epoch": 0.0, "generator": math.nan, "discriminator": math.nan}]
         raise TrainingError(f"CTGAN training failed: {failure[0]}") from failure[0]
     return synthesizer, _losses(synthesizer)
 
