@@ -21,10 +21,15 @@ from agentgan.graph.state import State
 from agentgan.io import new_run_dir
 from agentgan.schema.assemble import (
     apply_categories,
+    apply_dates,
     apply_range,
     apply_shares,
     assemble_schema,
+    convert_dependency,
+    convert_units,
     default_column,
+    rename_columns,
+    rescale_cases,
 )
 from agentgan.schema.check import check_schema
 from agentgan.tools.knowledge_base import KnowledgeBase, load_knowledge_base
@@ -33,6 +38,9 @@ from agentgan.tools.profiling import prepare_sample
 from agentgan.tools.request_parser import RequestSpec, parse_request
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_LOCALE = "en_US"
+"""Faker locale of schemas whose request names no country."""
 
 
 def build_schema(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -99,42 +107,74 @@ def build_schema(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 
 
 def schema_from_request(prompt: str, knowledge: KnowledgeBase | None = None) -> dict[str, Any]:
-    """Build a schema from a request with the embedded knowledge base only."""
+    """Build a schema from a request with the embedded knowledge base only.
+
+    The columns are those the request lists ('with columns a, b and c'), or else the
+    attributes it names plus the usual columns of its domain. Names the base does not
+    know get a typed default column and a warning in the schema's `x-warnings`.
+
+    Raises:
+        UsageError: the request names no column and no known subject.
+        SchemaError: the request's constraints leave a column empty ('between 9 and 3').
+    """
     knowledge = knowledge or load_knowledge_base()
     request = parse_request(prompt, knowledge)
     domain = knowledge.domains.get(request.domain or "", {})
+    general = knowledge.domains.get("general", {})
 
-    names = list(request.attributes)
-    for name in domain.get("columns", []):
-        if name not in names:
-            names.append(name)
-    if not names and not request.unknown:
+    if request.listed:
+        constrained = [*request.ranges, *request.dates, *request.categories, *request.shares]
+        names = [*request.listed, *(name for name in constrained if name in request.attributes)]
+    else:
+        names = [*request.attributes, *domain.get("columns", []), *request.unknown]
+    names = list(dict.fromkeys(names))
+    if not names:
         raise UsageError(
             f"No column or known subject found in the request {prompt[:80]!r}; name the "
             "columns, for example 'with columns age, income and city'."
         )
 
-    columns, sources = look_up_columns(names, request, knowledge)
+    known = [name for name in names if name in knowledge.attributes]
+    looked_up, sources = look_up_columns(known, request, knowledge)
     warnings = []
-    for name in request.unknown:
-        columns[name] = default_column(name)
+    for name in names:
+        if name in looked_up:
+            continue
+        looked_up[name] = _constrained(default_column(name), name, request)
         warnings.append(
             f"Column {name!r} is not in the knowledge base; it gets a typed default "
-            f"({columns[name]['type']}). Edit the schema to refine it."
+            f"({looked_up[name]['type']}). Edit the schema (agentgan schema) to refine it."
         )
-        logger.warning(warnings[-1])
+        logger.info(warnings[-1])
+    columns = {name: looked_up[name] for name in names}
 
     for name, formula in domain.get("derived", {}).items():
         if name in columns:
             columns[name]["x-derived"] = formula
 
+    dependencies = [
+        _adjusted_dependency(dependency, request, knowledge)
+        for dependency in [*domain.get("dependencies", []), *general.get("dependencies", [])]
+    ]
+    constraints = [*domain.get("constraints", []), *general.get("constraints", [])]
+    dependencies = [d for d in dependencies if d["child"] in columns and d["parent"] in columns]
+    sources = sources + [{**d["source"], "column": d["child"]} for d in dependencies if "source" in d]
+    renames = {
+        known: written
+        for written, known in request.written.items()
+        if known in columns and written not in columns
+    }
+    if renames:
+        columns, constraints, dependencies, sources = rename_columns(
+            renames, columns, constraints, dependencies, sources
+        )
     return assemble_schema(
         domain.get("title") or "synthetic_table",
         columns,
-        constraints=domain.get("constraints"),
-        dependencies=domain.get("dependencies"),
-        sources=sources + [dependency["source"] for dependency in domain.get("dependencies", []) if "source" in dependency],
-        locale=request.locale,
+        constraints=constraints,
+        dependencies=dependencies,
+        sources=sources,
+        locale=request.locale or DEFAULT_LOCALE,
         rows=request.rows,
         domain=request.domain,
         warnings=warnings,
@@ -144,19 +184,100 @@ def schema_from_request(prompt: str, knowledge: KnowledgeBase | None = None) -> 
 def look_up_columns(
     names: list[str], request: RequestSpec, knowledge: KnowledgeBase
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
-    """Return the column spec of each known attribute with the request's constraints applied."""
+    """Return the column spec of each known attribute with the request's constraints applied.
+
+    The request's country picks localized value lists (cities of Germany) and its
+    currency converts money columns; then stated units, ranges, dates, categories and
+    shares are applied in that order, so that a range is read in the stated unit.
+    """
+    overrides = knowledge.domains.get(request.domain or "", {}).get("overrides", {})
     columns: dict[str, dict[str, Any]] = {}
     sources: list[dict[str, Any]] = []
     for name in names:
         attribute = knowledge.attributes[name]
-        spec, source = knowledge.column(attribute)
-        if name in request.ranges:
-            spec = apply_range(spec, request.ranges[name])
-        if name in request.categories:
-            spec = apply_categories(spec, request.categories[name])
-        if name in request.shares:
-            spec = apply_shares(spec, request.shares[name])
-        columns[name] = spec
+        spec, source = knowledge.column(attribute, request.country)
+        spec.update(overrides.get(name, {}))
+        spec = _localized(spec, attribute.entry.get("locale_value"), request, knowledge)
+        conversion = _unit_conversion(spec, name, request, knowledge)
+        if conversion is not None:
+            spec = convert_units(spec, *conversion)
+        columns[name] = _constrained(spec, name, request)
         if source is not None:
             sources.append(source)
     return columns, sources
+
+
+def _constrained(spec: dict[str, Any], name: str, request: RequestSpec) -> dict[str, Any]:
+    """Apply the request's range, dates, categories and shares for one column."""
+    if name in request.ranges:
+        spec = apply_range(spec, request.ranges[name])
+    if name in request.dates and spec.get("format") in ("date", "date-time"):
+        spec = apply_dates(spec, request.dates[name])
+    if name in request.categories:
+        spec = apply_categories(spec, request.categories[name])
+    if name in request.shares:
+        spec = apply_shares(spec, request.shares[name])
+    return spec
+
+
+def _localized(
+    spec: dict[str, Any], value: str | None, request: RequestSpec, knowledge: KnowledgeBase
+) -> dict[str, Any]:
+    """Fix the currency or country column to the request's country, where it names one."""
+    if value == "currency" and request.currency:
+        return apply_categories(spec, [request.currency])
+    if value == "country" and request.country:
+        return apply_categories(spec, [knowledge.locales[request.country]["name"]])
+    return spec
+
+
+def _unit_conversion(
+    spec: dict[str, Any], name: str, request: RequestSpec, knowledge: KnowledgeBase
+) -> tuple[float, float, str] | None:
+    """Return `(factor, offset, unit label)` to express a column in the requested unit.
+
+    A stated unit ('weight in pounds') wins; otherwise money columns follow the request's
+    currency. None when the column keeps its unit.
+    """
+    label = str(spec.get("x-unit", ""))
+    if not label or spec.get("type") not in ("integer", "number"):
+        return None
+    current = knowledge.unit(label.split()[0])
+    wanted_name = request.units.get(name)
+    if wanted_name is None and current is not None and current[1].get("dimension") == "money":
+        wanted_name = request.currency
+    if current is None or wanted_name is None or wanted_name == current[0]:
+        return None
+    wanted = knowledge.units[wanted_name]
+    if wanted.get("dimension") != current[1].get("dimension"):
+        return None
+
+    # Both units convert to a base unit as value * factor + offset.
+    factor = float(current[1].get("factor", 1.0)) / float(wanted.get("factor", 1.0))
+    offset = (float(current[1].get("offset", 0.0)) - float(wanted.get("offset", 0.0))) / float(
+        wanted.get("factor", 1.0)
+    )
+    rest = label.split(" ", 1)[1] if " " in label else ""
+    return factor, offset, f"{wanted_name} {rest}".strip()
+
+
+def _adjusted_dependency(
+    dependency: dict[str, Any], request: RequestSpec, knowledge: KnowledgeBase
+) -> dict[str, Any]:
+    """Move a dependency to the request's units and to the shares it states."""
+    adjusted = dependency
+    for name in (dependency["child"], dependency["parent"]):
+        if name not in knowledge.attributes:
+            continue
+        spec, _ = knowledge.column(knowledge.attributes[name], request.country)
+        conversion = _unit_conversion(spec, name, request, knowledge)
+        if conversion is not None:
+            adjusted = convert_dependency(adjusted, name, conversion[0], conversion[1])
+
+    child = dependency["child"]
+    if child in request.shares and child in knowledge.attributes:
+        before, _ = knowledge.column(knowledge.attributes[child], request.country)
+        if child in request.categories:
+            before = apply_categories(before, request.categories[child])
+        adjusted = rescale_cases(adjusted, before, apply_shares(before, request.shares[child]))
+    return adjusted
