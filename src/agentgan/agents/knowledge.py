@@ -16,9 +16,10 @@ from langgraph.runtime import Runtime
 
 from agentgan.agents.knowledge_llm import schema_with_provider
 from agentgan.errors import UsageError
-from agentgan.graph.context import Context, context_of
+from agentgan.graph.context import MAX_ROWS, Context, context_of
 from agentgan.graph.state import State
 from agentgan.io import new_run_dir
+from agentgan.request_checks import check_offline_language, check_row_count
 from agentgan.schema.assemble import (
     apply_categories,
     apply_dates,
@@ -93,6 +94,7 @@ def build_schema(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             f"{', '.join(map(repr, list(schema['properties'])[:20]))}."
         )
     rows = state.get("rows") or schema.get("x-rows") or context.rows
+    rows = check_row_count(int(rows), "the request or schema", MAX_ROWS)
     logger.info(
         "Schema ready: %d columns, %d rows requested", len(schema["properties"]), rows
     )
@@ -117,6 +119,7 @@ def schema_from_request(prompt: str, knowledge: KnowledgeBase | None = None) -> 
         UsageError: the request names no column and no known subject.
         SchemaError: the request's constraints leave a column empty ('between 9 and 3').
     """
+    check_offline_language(prompt)
     knowledge = knowledge or load_knowledge_base()
     request = parse_request(prompt, knowledge)
     domain = knowledge.domains.get(request.domain or "", {})
