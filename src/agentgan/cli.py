@@ -20,7 +20,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from agentgan import __version__
-from agentgan.errors import AgentganError, UsageError
+from agentgan.cli_errors import OneLineUsageGroup, errors_reported, usage_error_from_settings
+from agentgan.errors import UsageError
 
 app = typer.Typer(
     name="agentgan",
@@ -28,6 +29,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=OneLineUsageGroup,
 )
 console = Console(stderr=True)
 logger = logging.getLogger("agentgan")
@@ -115,12 +117,13 @@ def generate(
     """Generate a validated synthetic table from a request or a schema."""
     _configure_logging(verbose)
     started = time.perf_counter()
-    with _errors_reported():
+    with _errors_reported(verbose):
         from agentgan.checkpoint import check_resume_options
         from agentgan.cli_review import require_terminal
-        from agentgan.io import check_writable, table_format
+        from agentgan.io import check_distinct, check_writable, table_format
 
         table_format(out)
+        check_distinct({"--out": out, "--schema-out": schema_out, "--report": report})
         check_writable(out, force=force)
         if schema_out is not None:
             check_writable(schema_out, force=force)
@@ -129,11 +132,11 @@ def generate(
             require_terminal()
         if report is not None:
             check_writable(report, force=force)
-        if not request.strip() and schema_in is None and checkpoint is None and sample_data is None:
-            raise UsageError(
-                "The request is empty; describe the table, e.g. agentgan generate "
-                "\"customer churn data with age and gender\" --rows 500 --out churn.csv."
-            )
+        from agentgan.request_checks import check_request
+
+        check_request(
+            request, required=schema_in is None and checkpoint is None and sample_data is None
+        )
 
         state: dict[str, Any] = {"prompt": request}
         if rows is not None:
@@ -180,16 +183,17 @@ def schema(
 ) -> None:
     """Write the schema for a request, to review or edit before `generate --schema`."""
     _configure_logging(verbose)
-    with _errors_reported():
+    with _errors_reported(verbose):
         from agentgan.agents.knowledge import schema_from_request
         from agentgan.io import check_writable, write_json
+        from agentgan.request_checks import check_request
 
         check_writable(out, force=force)
         if sample_data is not None:
             from agentgan.tools.profiling import infer_schema, read_sample
 
             built = infer_schema(read_sample(sample_data))
-        elif request.strip():
+        elif check_request(request, required=False):
             built = schema_from_request(request)
         else:
             raise UsageError(
@@ -202,6 +206,21 @@ def schema(
         console.print(f"Wrote {out} ({len(built['properties'])} columns).")
 
 
+SETTING_OPTIONS = {
+    "rows": "--rows",
+    "random_seed": "--seed",
+    "seed_rows": "--seed-rows",
+    "epochs": "--epochs",
+    "batch_size": "--batch-size",
+    "device": "--device",
+    "max_rounds": "--max-rounds",
+    "target": "--target",
+    "model": "--model",
+    "output_format": "--format",
+}
+"""Run setting to the command-line option that sets it, for error messages."""
+
+
 def _context(settings: dict[str, Any], work_dir: str) -> Any:
     from pydantic import ValidationError
 
@@ -210,9 +229,7 @@ def _context(settings: dict[str, Any], work_dir: str) -> Any:
     try:
         return Context(output_dir=work_dir, **settings)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = ".".join(str(part) for part in first["loc"])
-        raise UsageError(f"Invalid value {first.get('input')!r} for {name}: {first['msg']}.") from exc
+        raise usage_error_from_settings(exc, SETTING_OPTIONS) from exc
 
 
 def _write_report_page(result: dict[str, Any], path: Path) -> str:
@@ -392,22 +409,9 @@ def _print_summary(result: dict[str, Any], written: list[str], seconds: float) -
     console.print("Wrote: " + ", ".join(written))
 
 
-class _errors_reported:
-    """Turn agentgan errors and Ctrl-C into one line on stderr and an exit status."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: Any, error: Any, traceback: Any) -> bool:
-        if error is None or isinstance(error, (typer.Exit, typer.Abort, SystemExit)):
-            return False
-        if isinstance(error, KeyboardInterrupt):
-            console.print("error: interrupted; no output file was written or changed.")
-            raise typer.Exit(130)
-        if isinstance(error, AgentganError):
-            console.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(2 if isinstance(error, UsageError) else 1)
-        return False
+def _errors_reported(verbose: bool = False) -> errors_reported:
+    """Turn errors, Ctrl-C and SIGTERM into one line on stderr and an exit status."""
+    return errors_reported(console, verbose=verbose)
 
 
 def _configure_logging(verbose: bool) -> None:
