@@ -3,7 +3,8 @@
 The first visit trains through the `train_ctgan` tool and saves the model in the run
 folder; later visits (top-up rounds routed back by the validator, or a run resumed from a
 checkpoint) load that model instead of training again. Each visit samples enough
-candidates to cover the rows still missing at the acceptance rate seen so far.
+candidates to cover the rows still missing at the acceptance rate seen so far, and drops
+candidates that copy a seed row (unless the run allows copies).
 """
 
 from __future__ import annotations
@@ -64,6 +65,11 @@ def train_and_sample(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     count = candidates_needed(missing, state.get("acceptance"))
 
     frame = model.sample(count, seed=context.random_seed + 104_729 * rounds)
+    if not context.allow_copies:
+        keep = model.novel_rows(frame, seed=context.random_seed + rounds)
+        if not keep.all():
+            logger.info("Dropped %d sampled rows that copy a seed row", int((~keep).sum()))
+            frame = frame[keep.to_numpy()].reset_index(drop=True)
     path = run_dir / f"candidates-{rounds}.parquet"
     write_table(frame, path, "parquet")
     logger.info("Sampled %d candidate rows for %d missing (round %d)", count, missing, rounds)

@@ -55,6 +55,9 @@ about 1.5x faster than 256-wide layers on two threads for about 100 rows (measur
 2-core x86_64 machine; see benchmarks/README.md)."""
 
 MAX_AUTO_EPOCHS = 1500
+SAMPLE_BATCH = 20_000
+"""Rows per generator call when sampling."""
+
 POOL_FACTOR = 1.5
 """Rows drawn per row returned, so that discrete columns can be matched to the seed's shares."""
 MODEL_FILES = ("ctgan.pt", "transform.json", "schema.json")
@@ -244,7 +247,7 @@ class SeedModel:
         if self.transform.modelled:
             self.synthesizer.set_random_state(seed)
             pool = math.ceil(count * POOL_FACTOR) if self.transform.targets else count
-            raw = self.synthesizer.sample(pool)
+            raw = self._generate(pool)
             if pool > count:
                 raw = raw.iloc[select_rows(raw, self.transform.targets, count, rng)].reset_index(
                     drop=True
@@ -268,6 +271,21 @@ class SeedModel:
         for name in derived_order(formulas):
             frame[name] = finish_values(by_name[name], evaluate(formulas[name], frame), rng)
         return frame[[column.name for column in parsed]]
+
+    def _generate(self, count: int) -> pd.DataFrame:
+        """Run CTGAN's generator in batches of up to `SAMPLE_BATCH` rows.
+
+        CTGAN samples in batches of its training batch size, which for a small seed is a
+        few dozen rows: a million rows would take tens of thousands of generator calls. The
+        generator holds no batch-size-dependent weights, so a larger batch gives rows from
+        the same model far faster.
+        """
+        trained = self.synthesizer._batch_size
+        self.synthesizer._batch_size = max(trained, min(count, SAMPLE_BATCH))
+        try:
+            return self.synthesizer.sample(count)
+        finally:
+            self.synthesizer._batch_size = trained
 
     def novel_rows(self, frame: pd.DataFrame, seed: int) -> pd.Series:
         """Mark the rows to keep: rows that copy a seed row beyond the allowed share are dropped.
