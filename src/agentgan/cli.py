@@ -111,6 +111,13 @@ def generate(
             "file, else a temporary folder).",
         ),
     ] = None,
+    model_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--model-out",
+            help="Also save the trained model and its schema in this folder, for 'agentgan sample'.",
+        ),
+    ] = None,
     force: ForceOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -127,6 +134,10 @@ def generate(
         check_writable(out, force=force)
         if schema_out is not None:
             check_writable(schema_out, force=force)
+        if model_out is not None:
+            from agentgan.tools.streaming import check_model_target
+
+            check_model_target(model_out, force=force)
         check_resume_options(checkpoint, thread_id)
         if review:
             require_terminal()
@@ -167,10 +178,59 @@ def generate(
             context = _context({**settings, "review": review}, folder)
             result = _run_graph(state, context, checkpointer, thread_id)
             written = _write_outputs(result, out, schema_out)
+            if model_out is not None:
+                written.append(_export_model(result, model_out, force))
             if report is not None:
                 written.append(_write_report_page(result, report))
 
         _print_summary(result, written, time.perf_counter() - started)
+
+
+@app.command()
+def sample(
+    model_dir: Annotated[
+        Path, typer.Option("--model", help="Model folder saved by 'agentgan generate --model-out'.")
+    ],
+    rows: Annotated[int, typer.Option("--rows", "-n", help="Valid rows to write.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .csv or .parquet.")],
+    seed: SeedOption = 0,
+    device: Annotated[str, typer.Option("--device", help="Sampling device: auto, cpu or cuda.")] = "cpu",
+    force: ForceOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Sample, validate and write rows from a saved model, in chunks of bounded memory."""
+    _configure_logging(verbose)
+    with _errors_reported(verbose):
+        from agentgan.io import check_writable
+        from agentgan.tools.ctgan_model import SeedModel, resolve_device
+        from agentgan.tools.streaming import check_stream_request, sample_to_file
+
+        check_stream_request(rows, out)
+        check_writable(out, force=force)
+        model = SeedModel.load(model_dir, device=resolve_device(device))
+
+        with Progress(
+            TextColumn("Sampling"),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,} rows"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as progress:
+            task = progress.add_task("sample", total=rows)
+            summary = sample_to_file(
+                model,
+                rows,
+                out,
+                seed=seed,
+                progress=lambda event: progress.update(task, completed=event["written"]),
+            )
+        console.print(
+            f"Rows: {summary.rows:,}  Sampled: {summary.sampled:,}  "
+            f"Seconds: {summary.seconds:.1f}  Rows per second: {summary.rows_per_second:,.0f}"
+        )
+        console.print(f"Wrote: {out}")
 
 
 @app.command()
@@ -373,6 +433,16 @@ def _show_event(progress: Progress, task: Any, event: dict[str, Any]) -> None:
                         detail=f"{event['candidates']} candidates")
     elif kind == "candidates_checked":
         progress.update(task, description="Validating rows", detail=f"{event['ready']}/{event['wanted']} valid")
+
+
+def _export_model(result: dict[str, Any], target: Path, force: bool) -> str:
+    from agentgan.errors import OutputError
+    from agentgan.tools.streaming import export_model
+
+    training = result.get("training") or {}
+    if not training.get("model_dir"):
+        raise OutputError("This run trained no model, so --model-out has nothing to save.")
+    return str(export_model(training["model_dir"], target, force=force))
 
 
 def _write_outputs(result: dict[str, Any], out: Path, schema_out: Path | None) -> list[str]:
