@@ -5,6 +5,9 @@ A run stopped after training (Ctrl-C, a crash, a killed job) resumes from its la
 node. The synthesizer then finds the trained model in the run folder and samples from it
 without training again, so that folder must outlive the process: checkpointed runs use
 a work folder beside the checkpoint file unless the caller names one.
+
+NOTE: the run context is not stored in the checkpoint. A resumed run uses the settings it
+is resumed with, so a different `--seed` on resume changes the rows sampled after it.
 """
 
 from __future__ import annotations
