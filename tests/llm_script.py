@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fake_servers import Reply, last_user_text, tool_name
+from fake_servers import Reply, tool_name
 
 REQUEST = "customer churn data with age, contract, monthly charges and churn"
 
@@ -107,14 +107,20 @@ CONTRACTS = ["Month-to-month", "One year", "Two year"]
 
 def column_of(request: dict[str, Any]) -> str:
     """Return the column a data look-up request asks about."""
-    match = re.search(r"figures for column '(\w+)'", last_user_text(request))
-    return match.group(1) if match else ""
+    found = re.findall(r"figures for column '(\w+)'", user_texts(request))
+    return found[-1] if found else ""
 
 
 def requested_count(request: dict[str, Any]) -> int:
     """Return the row count a seed request asks for."""
-    match = re.search(r"exactly (\d+) new rows", last_user_text(request))
-    return int(match.group(1)) if match else 0
+    found = re.findall(r"exactly (\d+) new rows", user_texts(request))
+    return int(found[-1]) if found else 0
+
+
+def user_texts(request: dict[str, Any]) -> str:
+    """Return the text of every user message of a chat request, in order."""
+    texts = [m.get("content") for m in request.get("messages", []) if m.get("role") == "user"]
+    return "\n".join(text for text in texts if isinstance(text, str))
 
 
 def churn_rows(count: int, start: int) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from agentgan.graph.state import State
 from agentgan.tools.llm import build_chat_model
 from agentgan.tools.llm_output import LLMOutputError
 from agentgan.tools.search import EmbeddedSearch, TavilySearch
-from fake_servers import Reply, serve, tool_name
+from fake_servers import Reply, last_user_text, serve, tool_name
 from llm_script import (
     AGE_URL,
     CONTRACT_URL,
@@ -229,3 +229,40 @@ def test_extraction_reaches_server_with_key(keys: None, tmp_path: Path) -> None:
         "churn",
     ]
     assert result["warnings"] == []
+
+
+def test_server_without_tools_gets_json_prompt(keys: None) -> None:
+    good = ChurnModel()
+    rejection = {
+        "error": {
+            "message": "tools are not supported by this model",
+            "type": "invalid_request_error",
+        }
+    }
+
+    def answer(request: dict[str, Any]) -> Reply:
+        if request.get("tools"):
+            return Reply(status=400, error=rejection)
+        text = last_user_text(request)
+        title = next(
+            name
+            for name in ("ExtractedAttributes", "AttributeFacts", "DatasetStructure")
+            if f'"title":"{name}"' in text
+        )
+        with_tool = dict(request, tools=[{"type": "function", "function": {"name": title}}])
+        scripted = good(with_tool)
+        return Reply(content=f"```json\n{json.dumps(scripted.tool_args)}\n```")
+
+    with serve("openai", answer) as llm:
+        model = build_chat_model("openai:gpt-4o-mini", base_url=llm.openai_url, timeout=10)
+        schema = schema_from_llm(REQUEST, model, EmbeddedSearch())
+
+    assert list(schema["properties"]) == [
+        "customer_id",
+        "age",
+        "contract",
+        "monthly_charges",
+        "churn",
+    ]
+    assert schema["properties"]["contract"]["enum"] == ["Month-to-month", "One year", "Two year"]
+    assert [bool(request.get("tools")) for request in llm.requests[:2]] == [True, False]

@@ -32,7 +32,13 @@ from agentgan.schema.columns import Column, columns
 from agentgan.schema.rules import compile_rule, evaluate
 from agentgan.schema.sampler import finish_values
 from agentgan.schema.values import generate_values
-from agentgan.tools.llm import OUTPUT_ATTEMPTS, build_chat_model, correction_messages, resolve_model
+from agentgan.tools.llm import (
+    OUTPUT_ATTEMPTS,
+    build_chat_model,
+    correction_messages,
+    invoke_for,
+    resolve_model,
+)
 from agentgan.tools.llm_output import LLMOutputError, parse_answer, quote
 from agentgan.tools.provider_fallback import run_with_fallback
 
@@ -120,7 +126,6 @@ def seed_rows_from_llm(
         },
         format_checker=Draft202012Validator.FORMAT_CHECKER,
     )
-    runnable = chat_model.bind_tools([SeedRows], tool_choice=SeedRows.__name__)
 
     kept: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -142,7 +147,7 @@ def seed_rows_from_llm(
                 feedback=feedback,
                 avoid=kept[-5:],
             )
-        reply = runnable.invoke(history)
+        reply = invoke_for(chat_model, history, SeedRows)
         report.calls += 1
 
         try:

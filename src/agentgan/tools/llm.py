@@ -33,6 +33,7 @@ from pydantic import BaseModel, ValidationError
 
 from agentgan.errors import SchemaError, UsageError
 from agentgan.tools.llm_output import LLMOutputError, parse_answer, quote, read_answer
+from agentgan.tools.provider_fallback import describe_failure
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +138,42 @@ def _init_chat_model() -> Callable[..., BaseChatModel]:
     return init_chat_model
 
 
+def invoke_for(
+    chat_model: BaseChatModel, history: list[BaseMessage], output: type[BaseModel]
+) -> BaseMessage:
+    """Send the prompt with `output` as a forced tool, or as text when tools are rejected.
+
+    Some OpenAI-compatible servers reject a request with tools with HTTP 400, and some
+    LangChain models have no tool calling. Those get the JSON Schema in the prompt instead,
+    and the response text is parsed like any other.
+    """
+    try:
+        runnable = chat_model.bind_tools([output], tool_choice=output.__name__)
+        return runnable.invoke(history)
+    except Exception as exc:
+        if not _rejects_tools(exc):
+            raise
+        logger.warning(
+            "The chat model rejected tool calling (%s); requesting JSON in the message text",
+            describe_failure(exc),
+        )
+    schema = json.dumps(output.model_json_schema(), separators=(",", ":"))
+    instruction = (
+        f"Respond with only one JSON object (the data, not the schema) that matches this "
+        f"JSON Schema, with no text around it: {schema}"
+    )
+    return chat_model.invoke([*history, HumanMessage(content=instruction)])
+
+
+def _rejects_tools(error: Exception) -> bool:
+    if isinstance(error, NotImplementedError):
+        return True
+    status = getattr(error, "status_code", None) or getattr(
+        getattr(error, "response", None), "status_code", None
+    )
+    return status == 400 and "tool" in str(error).lower()
+
+
 def ask_structured(
     chat_model: BaseChatModel,
     messages: list[BaseMessage],
@@ -165,13 +202,12 @@ def ask_structured(
         LLMOutputError: no usable response after `attempts` calls; the message quotes the
             last raw response.
     """
-    runnable = chat_model.bind_tools([output], tool_choice=output.__name__)
     history = list(messages)
     fields = set(output.model_fields)
     last_error: LLMOutputError | None = None
 
     for attempt in range(1, attempts + 1):
-        reply = runnable.invoke(history)
+        reply = invoke_for(chat_model, history, output)
         try:
             data = parse_answer(reply, fields)
             parsed = output.model_validate(data)
@@ -243,6 +279,7 @@ __all__ = [
     "ask_structured",
     "build_chat_model",
     "correction_messages",
+    "invoke_for",
     "quote",
     "resolve_model",
 ]
