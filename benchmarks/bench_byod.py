@@ -39,7 +39,9 @@ SAMPLE_ROWS = 100
 TARGETS = {"quality": 0.86, "tstr_auc": 0.70, "dcr_ratio": 0.8}
 
 
-def run_split(raw: pd.DataFrame, split: int, rows: int, epochs: int | None, work: Path) -> dict[str, float | None]:
+def run_split(
+    raw: pd.DataFrame, split: int, rows: int, epochs: int | None, work: Path
+) -> dict[str, float | None]:
     """Run agentgan on one 100-row split and score its output against the held-out rows."""
     sample = raw.sample(SAMPLE_ROWS, random_state=split)
     sample_path = work / f"sample-{split}.csv"
@@ -83,15 +85,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--splits", type=int, default=3, help="Random 100-row splits to run.")
     parser.add_argument("--rows", type=int, default=2000, help="Synthetic rows per run.")
-    parser.add_argument("--epochs", type=int, default=None, help="CTGAN epochs (default: agentgan's choice).")
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="CTGAN epochs (default: agentgan's choice)."
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="Telco churn CSV.")
     args = parser.parse_args()
 
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
     raw = pd.read_csv(args.data, dtype=str, keep_default_na=False)
-    columns = ["split", "quality", "shapes", "pairs", "real_100_quality", "tstr_auc", "real_100_auc",
-               "dcr_ratio", "exact_copies", "epochs", "seconds"]
+    columns = [
+        "split",
+        "quality",
+        "shapes",
+        "pairs",
+        "real_100_quality",
+        "tstr_auc",
+        "real_100_auc",
+        "dcr_ratio",
+        "exact_copies",
+        "epochs",
+        "seconds",
+    ]
     print(" | ".join(columns))
 
     results = []

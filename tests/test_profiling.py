@@ -38,9 +38,24 @@ def test_c13_mixed_types_coerced(cases_dir: Path) -> None:
     charges = sample.frame["monthly_charges"]
 
     assert sample.kinds["monthly_charges"] == "number"
-    assert charges.tolist()[:5] == [29.5, None, 45.0, None, 70.25] or list(charges.iloc[[0, 2, 4]]) == [29.5, 45.0, 70.25]
+    assert charges.tolist()[:5] == [29.5, None, 45.0, None, 70.25] or list(
+        charges.iloc[[0, 2, 4]]
+    ) == [29.5, 45.0, 70.25]
     assert charges.iloc[9] == 60.0
-    assert charges.isna().tolist() == [False, True, False, True, False, True, False, True, False, False, False, True]
+    assert charges.isna().tolist() == [
+        False,
+        True,
+        False,
+        True,
+        False,
+        True,
+        False,
+        True,
+        False,
+        False,
+        False,
+        True,
+    ]
     assert sample.coercions["monthly_charges"] == {"blank": 1, "missing_token": 4, "currency": 1}
     assert sample.frame["churn"].tolist()[:3] == ["No", "Yes", "Yes"]
 
@@ -100,7 +115,9 @@ def test_cp1252_text_falls_back(tmp_path: Path) -> None:
 
 def test_tab_and_pipe_separators(tmp_path: Path) -> None:
     for separator, name in (("\t", "table.tsv"), ("|", "table.txt")):
-        lines = [separator.join(["a", "b", "c"])] + [separator.join([str(i), f"x{i % 2}", "1.5"]) for i in range(6)]
+        lines = [separator.join(["a", "b", "c"])] + [
+            separator.join([str(i), f"x{i % 2}", "1.5"]) for i in range(6)
+        ]
         sample = read_sample(write_lines(tmp_path / name, lines))
         assert list(sample.frame.columns) == ["a", "b", "c"]
         assert sample.frame["c"].tolist() == [1.5] * 6
@@ -172,7 +189,10 @@ def test_personal_and_id_columns_marked(tmp_path: Path) -> None:
     assert properties["signup_date"]["formatMinimum"] == "2023-01-01"
     assert properties["signup_date"]["formatMaximum"] == "2023-12-24"
     assert properties["plan"]["enum"] == ["basic", "pro"]
-    assert properties["plan"]["x-distribution"]["weights"] == {"basic": pytest.approx(2 / 3, abs=1e-4), "pro": pytest.approx(1 / 3, abs=1e-4)}
+    assert properties["plan"]["x-distribution"]["weights"] == {
+        "basic": pytest.approx(2 / 3, abs=1e-4),
+        "pro": pytest.approx(1 / 3, abs=1e-4),
+    }
 
 
 def test_seed_frame_replaces_personal_values(tmp_path: Path) -> None:
@@ -247,7 +267,10 @@ def test_prepare_sample_writes_seed_table(cases_dir: Path, tmp_path: Path) -> No
     assert seed_path == tmp_path / "sample.parquet"
     assert len(seeds) == 12
     assert seeds["monthly_charges"].iloc[9] == 60.0
-    assert not set(seeds["customer_id"]) & {"C0001", "C0002"} or schema["properties"]["customer_id"]["x-generator"]["kind"] == "id"
+    assert (
+        not set(seeds["customer_id"]) & {"C0001", "C0002"}
+        or schema["properties"]["customer_id"]["x-generator"]["kind"] == "id"
+    )
     assert profile["coercions"]["monthly_charges"]["currency"] == 1
     assert profile["rows"] == 12
 
@@ -258,7 +281,11 @@ BAD_INPUTS = [
     ("header.csv", b"a,b,c\n", "header but no data rows"),
     ("binary.csv", bytes(range(256)) * 4, "binary data"),
     ("one_row.csv", b"a,b\n1,x\n", "1 data row"),
-    ("blank_column.csv", b"a,b\n" + b"".join(f"{i},\n".encode() for i in range(8)), "'b'.*no value in any row"),
+    (
+        "blank_column.csv",
+        b"a,b\n" + b"".join(f"{i},\n".encode() for i in range(8)),
+        "'b'.*no value in any row",
+    ),
     ("constant.csv", b"a,b\n" + b"1,x\n" * 8, "single value"),
     ("duplicate.csv", b"a,b,a\n" + b"1,2,3\n" * 8, "repeats the column name"),
     ("table.xlsx", b"PK\x03\x04", "give a .csv or .parquet file"),
@@ -266,8 +293,12 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize(("name", "content", "message"), BAD_INPUTS, ids=[case[0] for case in BAD_INPUTS])
-def test_bad_input_clear_error(tmp_path: Path, name: str, content: bytes | None, message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "content", "message"), BAD_INPUTS, ids=[case[0] for case in BAD_INPUTS]
+)
+def test_bad_input_clear_error(
+    tmp_path: Path, name: str, content: bytes | None, message: str
+) -> None:
     path = tmp_path / name
     if content is not None:
         path.write_bytes(content)
@@ -288,7 +319,14 @@ def test_telco_paired_categories_found(data_dir: Path, tmp_path: Path) -> None:
 
     path = head_of(data_dir / "telco_customer_churn.csv", tmp_path / "telco.csv", 400)
     sample = read_sample(path)
-    addons = ["OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV", "StreamingMovies"]
+    addons = [
+        "OnlineSecurity",
+        "OnlineBackup",
+        "DeviceProtection",
+        "TechSupport",
+        "StreamingTV",
+        "StreamingMovies",
+    ]
 
     rules = infer_rules(sample.frame, sample.kinds)
 
@@ -305,8 +343,13 @@ def test_telco_paired_categories_found(data_dir: Path, tmp_path: Path) -> None:
 
 
 def test_common_values_not_paired() -> None:
-    frame = pd.DataFrame({"plan": ["a"] * 30 + ["b"] * 10, "churn": ["No"] * 30 + ["Yes"] * 10,
-                          "region": ["x", "y"] * 20})
+    frame = pd.DataFrame(
+        {
+            "plan": ["a"] * 30 + ["b"] * 10,
+            "churn": ["No"] * 30 + ["Yes"] * 10,
+            "region": ["x", "y"] * 20,
+        }
+    )
     kinds = {name: "text" for name in frame.columns}
 
     from agentgan.tools.profiling import infer_rules

@@ -30,20 +30,59 @@ REPORT = {
     "rows": 200,
     "reference": "sample data",
     "reference_rows": 120,
-    "quality": {"score": 0.9, "column_shapes": 0.92, "column_pair_trends": 0.88,
-                "per_column": {"plan": 0.95, "fee": 0.85}},
-    "relationships": [{"child": "fee", "parent": "plan", "measure": "mean", "declared": [1.0, 2.0],
-                       "reference": [40.0, 90.0], "synthetic": [42.0, 88.0], "kept": True}],
-    "paired_categories": [{"rule": "(plan == 'pro') == (seats == 5)", "reference_share": 1.0, "synthetic_share": 0.93}],
-    "constraints": {"candidates_checked": 250, "candidates_passing": 200, "acceptance_rate": 0.8,
-                    "delivered_rows_passing": 200,
-                    "failures_per_rule": {"fee: maximum": 30, "privacy: copies a sample row": 20}},
+    "quality": {
+        "score": 0.9,
+        "column_shapes": 0.92,
+        "column_pair_trends": 0.88,
+        "per_column": {"plan": 0.95, "fee": 0.85},
+    },
+    "relationships": [
+        {
+            "child": "fee",
+            "parent": "plan",
+            "measure": "mean",
+            "declared": [1.0, 2.0],
+            "reference": [40.0, 90.0],
+            "synthetic": [42.0, 88.0],
+            "kept": True,
+        }
+    ],
+    "paired_categories": [
+        {"rule": "(plan == 'pro') == (seats == 5)", "reference_share": 1.0, "synthetic_share": 0.93}
+    ],
+    "constraints": {
+        "candidates_checked": 250,
+        "candidates_passing": 200,
+        "acceptance_rate": 0.8,
+        "delivered_rows_passing": 200,
+        "failures_per_rule": {"fee: maximum": 30, "privacy: copies a sample row": 20},
+    },
     "diversity": {"duplicate_rate": 0.01, "distinct_share": 0.99},
-    "privacy": {"dcr_median": 0.3, "reference_median": 0.25, "ratio": 1.2, "exact_copies": 0,
-                "near_copies": 1, "guard": "on", "copies_rejected": 20},
-    "tstr": {"target": "plan", "task": "classification", "auc": 0.81, "accuracy": 0.7, "real_cv_auc": 0.85},
-    "sample": {"file": "plans.csv", "format": "csv", "encoding": "cp1252", "separator": ";",
-               "rows": 120, "columns": 5, "coercions": {"fee": {"currency": 7, "blank": 2}}},
+    "privacy": {
+        "dcr_median": 0.3,
+        "reference_median": 0.25,
+        "ratio": 1.2,
+        "exact_copies": 0,
+        "near_copies": 1,
+        "guard": "on",
+        "copies_rejected": 20,
+    },
+    "tstr": {
+        "target": "plan",
+        "task": "classification",
+        "auc": 0.81,
+        "accuracy": 0.7,
+        "real_cv_auc": 0.85,
+    },
+    "sample": {
+        "file": "plans.csv",
+        "format": "csv",
+        "encoding": "cp1252",
+        "separator": ";",
+        "rows": 120,
+        "columns": 5,
+        "coercions": {"fee": {"currency": 7, "blank": 2}},
+    },
 }
 
 
@@ -52,13 +91,16 @@ def frames(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     def table(rows: int) -> pd.DataFrame:
         plan = rng.choice(["basic", "pro"], rows)
-        return pd.DataFrame({
-            "id": np.arange(rows),
-            "plan": plan,
-            "fee": np.where(plan == "pro", 90.0, 40.0) + rng.normal(0, 5, rows),
-            "joined": pd.to_datetime("2023-01-01") + pd.to_timedelta(rng.integers(0, 365, rows), unit="D"),
-            "seats": rng.integers(1, 6, rows),
-        }).assign(joined=lambda frame: frame["joined"].dt.strftime("%Y-%m-%d"))
+        return pd.DataFrame(
+            {
+                "id": np.arange(rows),
+                "plan": plan,
+                "fee": np.where(plan == "pro", 90.0, 40.0) + rng.normal(0, 5, rows),
+                "joined": pd.to_datetime("2023-01-01")
+                + pd.to_timedelta(rng.integers(0, 365, rows), unit="D"),
+                "seats": rng.integers(1, 6, rows),
+            }
+        ).assign(joined=lambda frame: frame["joined"].dt.strftime("%Y-%m-%d"))
 
     return table(120), table(200)
 
@@ -77,7 +119,9 @@ class PageParser(HTMLParser):
         values = dict(attrs)
         if tag == "img":
             self.images.append(values.get("src") or "")
-        if tag in ("script", "link", "iframe") or (tag == "img" and not (values.get("src") or "").startswith("data:")):
+        if tag in ("script", "link", "iframe") or (
+            tag == "img" and not (values.get("src") or "").startswith("data:")
+        ):
             self.external.append(tag)
         self._in_heading = tag == "h2"
 
@@ -115,9 +159,20 @@ def test_page_self_contained_sections() -> None:
     parser = parse(page)
 
     assert parser.external == []
-    assert parser.headings[:3] == ["Summary", "Quality (sdmetrics QualityReport)", "Declared relationships"]
-    for heading in ("Category pairs", "Constraint adherence", "Privacy and diversity", "Train synthetic, test real: plan",
-                    "Sample as read", "Columns: real sample against synthetic", "Association matrices"):
+    assert parser.headings[:3] == [
+        "Summary",
+        "Quality (sdmetrics QualityReport)",
+        "Declared relationships",
+    ]
+    for heading in (
+        "Category pairs",
+        "Constraint adherence",
+        "Privacy and diversity",
+        "Train synthetic, test real: plan",
+        "Sample as read",
+        "Columns: real sample against synthetic",
+        "Association matrices",
+    ):
         assert heading in parser.headings
     assert "plans &lt;b&gt;" in page
     assert "<b>" not in page
@@ -128,7 +183,11 @@ def test_page_self_contained_sections() -> None:
 
 def test_page_without_optional_parts() -> None:
     reference, synthetic = frames(2)
-    report = {key: value for key, value in REPORT.items() if key not in ("tstr", "sample", "relationships")}
+    report = {
+        key: value
+        for key, value in REPORT.items()
+        if key not in ("tstr", "sample", "relationships")
+    }
     report["reference"] = "seed rows"
     parser = parse(render_report_html(report, reference, synthetic, SCHEMA))
 

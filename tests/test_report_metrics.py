@@ -20,11 +20,24 @@ SCHEMA = {
 
 
 def test_copies_ignore_ids_and_dtypes() -> None:
-    sample = pd.DataFrame({"id": [1, 2], "plan": ["basic", "pro"], "seats": pd.array([3, None], dtype="Int64"),
-                           "fee": [10.5, 20.0], "churn": ["No", "Yes"]})
-    output = pd.DataFrame({"id": [7, 8, 9, 10], "plan": ["basic", "pro", "pro", "basic"],
-                           "seats": [3.0, np.nan, 2.0, 3.0], "fee": [10.5, 20.0, 20.0, 10.5000001],
-                           "churn": ["No", "Yes", "Yes", "Yes"]})
+    sample = pd.DataFrame(
+        {
+            "id": [1, 2],
+            "plan": ["basic", "pro"],
+            "seats": pd.array([3, None], dtype="Int64"),
+            "fee": [10.5, 20.0],
+            "churn": ["No", "Yes"],
+        }
+    )
+    output = pd.DataFrame(
+        {
+            "id": [7, 8, 9, 10],
+            "plan": ["basic", "pro", "pro", "basic"],
+            "seats": [3.0, np.nan, 2.0, 3.0],
+            "fee": [10.5, 20.0, 20.0, 10.5000001],
+            "churn": ["No", "Yes", "Yes", "Yes"],
+        }
+    )
 
     marks = copies_of(sample, output, SCHEMA)
 
@@ -33,10 +46,18 @@ def test_copies_ignore_ids_and_dtypes() -> None:
 
 def test_privacy_counts_exact_copies() -> None:
     rng = np.random.default_rng(0)
-    sample = pd.DataFrame({"id": range(50), "plan": rng.choice(["basic", "pro"], 50),
-                           "seats": rng.integers(1, 9, 50), "fee": rng.normal(50, 10, 50).round(2),
-                           "churn": rng.choice(["No", "Yes"], 50)})
-    output = pd.concat([sample.head(5), sample.tail(45).assign(fee=lambda f: f["fee"] + 7.0)], ignore_index=True)
+    sample = pd.DataFrame(
+        {
+            "id": range(50),
+            "plan": rng.choice(["basic", "pro"], 50),
+            "seats": rng.integers(1, 9, 50),
+            "fee": rng.normal(50, 10, 50).round(2),
+            "churn": rng.choice(["No", "Yes"], 50),
+        }
+    )
+    output = pd.concat(
+        [sample.head(5), sample.tail(45).assign(fee=lambda f: f["fee"] + 7.0)], ignore_index=True
+    )
 
     scores = privacy_scores(sample, output, SCHEMA)
 
@@ -53,8 +74,15 @@ def churn_table(rows: int, seed: int, flip: float = 0.0) -> pd.DataFrame:
     churn = np.where(rng.random(rows) < 1 / (1 + np.exp(-risk)), "Yes", "No")
     flipped = rng.random(rows) < flip
     churn = np.where(flipped, rng.choice(["No", "Yes"], rows), churn)
-    return pd.DataFrame({"id": range(rows), "plan": plan, "seats": rng.integers(1, 9, rows),
-                         "fee": fee, "churn": churn})
+    return pd.DataFrame(
+        {
+            "id": range(rows),
+            "plan": plan,
+            "seats": rng.integers(1, 9, rows),
+            "fee": fee,
+            "churn": churn,
+        }
+    )
 
 
 def test_tstr_auc_high_for_faithful_rows() -> None:
@@ -67,7 +95,9 @@ def test_tstr_auc_high_for_faithful_rows() -> None:
 
 
 def test_tstr_auc_low_for_reversed_rows() -> None:
-    reversed_rows = churn_table(600, 3).assign(churn=lambda frame: frame["churn"].map({"No": "Yes", "Yes": "No"}))
+    reversed_rows = churn_table(600, 3).assign(
+        churn=lambda frame: frame["churn"].map({"No": "Yes", "Yes": "No"})
+    )
 
     scores = tstr_scores(reversed_rows, churn_table(300, 5), "churn", SCHEMA)
 

@@ -79,7 +79,9 @@ Integer columns keep their observed bounds: counts, days of month and 0/1 flags 
 hard limits that a margin would break.
 """
 
-_CURRENCY = re.compile(r"^(?P<sign>-)?\s*[$€£¥]\s*(?P<number>-?[\d,]*\.?\d+)$|^(?P<number2>-?[\d,]*\.?\d+)\s*[$€£¥]$")
+_CURRENCY = re.compile(
+    r"^(?P<sign>-)?\s*[$€£¥]\s*(?P<number>-?[\d,]*\.?\d+)$|^(?P<number2>-?[\d,]*\.?\d+)\s*[$€£¥]$"
+)
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 _PLAIN_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -87,9 +89,16 @@ _PHONE = re.compile(r"^\+?[\d\s().\-/]{7,22}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _ID_NAME = re.compile(r"(^|[_\s-])(id|key|uuid|guid|code|number|no|ref)$|id$", re.IGNORECASE)
 _NAME_WORDS = {
-    "name": "name", "fullname": "name", "full_name": "name", "customer_name": "name",
-    "first_name": "first_name", "firstname": "first_name", "given_name": "first_name",
-    "last_name": "last_name", "lastname": "last_name", "surname": "last_name",
+    "name": "name",
+    "fullname": "name",
+    "full_name": "name",
+    "customer_name": "name",
+    "first_name": "first_name",
+    "firstname": "first_name",
+    "given_name": "first_name",
+    "last_name": "last_name",
+    "lastname": "last_name",
+    "surname": "last_name",
     "family_name": "last_name",
 }
 _PHONE_NAME = re.compile(r"phone|mobile|cell|telephone|(^|_)tel($|_)|fax", re.IGNORECASE)
@@ -136,7 +145,9 @@ def read_sample(path: str | Path, *, min_rows: int = MIN_SAMPLE_ROWS) -> SampleT
     if not file.is_file():
         raise InputDataError(f"Sample path {str(file)!r} is a folder; give a CSV or Parquet file.")
     if file.stat().st_size == 0:
-        raise InputDataError(f"Sample file {str(file)!r} is empty; export the table with a header row and data rows.")
+        raise InputDataError(
+            f"Sample file {str(file)!r} is empty; export the table with a header row and data rows."
+        )
 
     suffix = file.suffix.lower()
     warnings: list[str] = []
@@ -154,7 +165,9 @@ def read_sample(path: str | Path, *, min_rows: int = MIN_SAMPLE_ROWS) -> SampleT
     frame, kinds, coercions = _clean_columns(raw, warnings)
     _check_columns_have_values(frame, file)
     logger.info("Read %d rows x %d columns from %s", len(frame), frame.shape[1], file)
-    return SampleTable(frame=frame, kinds=kinds, coercions=coercions, warnings=warnings, source=source)
+    return SampleTable(
+        frame=frame, kinds=kinds, coercions=coercions, warnings=warnings, source=source
+    )
 
 
 def _read_parquet(file: Path) -> pd.DataFrame:
@@ -178,7 +191,9 @@ def _read_csv(file: Path, warnings: list[str]) -> tuple[pd.DataFrame, dict[str, 
     text, encoding = _decode(data, file, warnings)
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
-        raise InputDataError(f"Sample file {str(file)!r} contains only blank lines; export the table with a header row.")
+        raise InputDataError(
+            f"Sample file {str(file)!r} contains only blank lines; export the table with a header row."
+        )
 
     separator = _detect_separator(lines[:50])
     header = next(csv.reader([lines[0]], delimiter=separator))
@@ -215,7 +230,9 @@ def _decode(data: bytes, file: Path, warnings: list[str]) -> tuple[str, str]:
             )
             logger.warning(warnings[-1])
         return text, "utf-8" if encoding == "utf-8-sig" else encoding
-    raise InputDataError(f"Sample file {str(file)!r} cannot be decoded as text.")  # latin-1 decodes any bytes
+    raise InputDataError(
+        f"Sample file {str(file)!r} cannot be decoded as text."
+    )  # latin-1 decodes any bytes
 
 
 def _detect_separator(lines: list[str]) -> str:
@@ -249,7 +266,9 @@ def _check_shape(raw: pd.DataFrame, file: Path, min_rows: int) -> None:
             "supported. Keep only the columns to learn from."
         )
     if raw.shape[1] == 0:
-        raise InputDataError(f"Sample file {str(file)!r} has no columns; export it with a header row.")
+        raise InputDataError(
+            f"Sample file {str(file)!r} has no columns; export it with a header row."
+        )
     if len(raw) == 0:
         raise InputDataError(
             f"Sample file {str(file)!r} has a header but no data rows; export the rows too."
@@ -336,7 +355,13 @@ def clean_column(values: pd.Series) -> tuple[pd.Series, str, dict[str, int]]:
     if pd.api.types.is_datetime64_any_dtype(values):
         return _date_result(pd.to_datetime(values), counts)
 
-    text = values.map(lambda value: None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value))
+    text = values.map(
+        lambda value: (
+            None
+            if value is None or (isinstance(value, float) and math.isnan(value))
+            else str(value)
+        )
+    )
     stripped = text.map(lambda value: value.strip() if value is not None else None)
     changed = int(((stripped != text) & text.notna() & (stripped != "")).sum())
     if changed:
@@ -389,7 +414,9 @@ def parse_number(text: str) -> tuple[float | None, str | None]:
     return None, None
 
 
-def _try_numeric(stripped: pd.Series, counts: dict[str, int]) -> tuple[pd.Series, str, dict[str, int]] | None:
+def _try_numeric(
+    stripped: pd.Series, counts: dict[str, int]
+) -> tuple[pd.Series, str, dict[str, int]] | None:
     present = stripped.dropna()
     parsed = present.map(parse_number)
     numbers = parsed.map(lambda pair: pair[0])
@@ -417,7 +444,9 @@ def _try_numeric(stripped: pd.Series, counts: dict[str, int]) -> tuple[pd.Series
     return _numeric_result(numeric, integral, counts)
 
 
-def _numeric_result(numeric: pd.Series, integral: bool | None, counts: dict[str, int]) -> tuple[pd.Series, str, dict[str, int]]:
+def _numeric_result(
+    numeric: pd.Series, integral: bool | None, counts: dict[str, int]
+) -> tuple[pd.Series, str, dict[str, int]]:
     whole = numeric.dropna()
     if integral is None:
         integral = bool((whole == np.round(whole)).all())
@@ -430,12 +459,16 @@ def _try_boolean(stripped: pd.Series) -> pd.Series | None:
     tokens = set(stripped.dropna().str.lower().unique())
     if not tokens or not tokens <= {"true", "false"}:
         return None
-    return stripped.map(lambda value: None if value is None else value.lower() == "true").astype("boolean")
+    return stripped.map(lambda value: None if value is None else value.lower() == "true").astype(
+        "boolean"
+    )
 
 
 def _try_dates(stripped: pd.Series) -> pd.Series | None:
     present = stripped.dropna()
-    looks_like_date = present.str.match(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2})?)?")
+    looks_like_date = present.str.match(
+        r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2})?)?"
+    )
     if looks_like_date.mean() < DATE_SHARE:
         return None
     for options in ({"format": "ISO8601"}, {"format": "mixed", "dayfirst": False}):
@@ -448,7 +481,9 @@ def _try_dates(stripped: pd.Series) -> pd.Series | None:
     return None
 
 
-def _date_result(stamps: pd.Series, counts: dict[str, int]) -> tuple[pd.Series, str, dict[str, int]]:
+def _date_result(
+    stamps: pd.Series, counts: dict[str, int]
+) -> tuple[pd.Series, str, dict[str, int]]:
     stamps = pd.to_datetime(stamps, errors="coerce")
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -498,7 +533,9 @@ def infer_schema(
         "properties": properties,
         "required": list(properties),
         "x-rows": len(frame),
-        "x-sources": [{"title": f"Sample table {file_name}", "fact": f"inferred from {len(frame)} rows"}],
+        "x-sources": [
+            {"title": f"Sample table {file_name}", "fact": f"inferred from {len(frame)} rows"}
+        ],
     }
     if sample.warnings:
         schema["x-warnings"] = list(sample.warnings)
@@ -514,14 +551,24 @@ def infer_column(name: str, values: pd.Series, kind: str) -> dict[str, Any]:
         if kind in ("integer", "number"):
             spec = _numeric_column(present, kind)
         elif kind == "boolean":
-            spec = {"type": "boolean", "x-distribution": {"kind": "bernoulli", "p": round(float(present.astype(bool).mean()), 4)}}
+            spec = {
+                "type": "boolean",
+                "x-distribution": {
+                    "kind": "bernoulli",
+                    "p": round(float(present.astype(bool).mean()), 4),
+                },
+            }
         elif kind in ("date", "datetime"):
             spec = {
                 "type": "string",
                 "format": "date" if kind == "date" else "date-time",
                 "formatMinimum": str(present.min()),
                 "formatMaximum": str(present.max()),
-                "x-distribution": {"kind": "date_range", "start": str(present.min()), "end": str(present.max())},
+                "x-distribution": {
+                    "kind": "date_range",
+                    "start": str(present.min()),
+                    "end": str(present.max()),
+                },
             }
         else:
             spec = _text_column(name, present)
@@ -536,20 +583,36 @@ def _personal_column(name: str, present: pd.Series, kind: str) -> dict[str, Any]
     key = re.sub(r"[\s-]+", "_", name.strip().lower())
     text = present.astype(str)
     provider = None
-    if kind == "text" and (_EMAIL_NAME.search(name) or text.str.match(_EMAIL).mean() >= PERSONAL_SHARE):
+    if kind == "text" and (
+        _EMAIL_NAME.search(name) or text.str.match(_EMAIL).mean() >= PERSONAL_SHARE
+    ):
         provider = "email" if text.str.match(_EMAIL).mean() >= PERSONAL_SHARE else None
     has_digits = text.str.count(r"\d") >= 7
-    if provider is None and _PHONE_NAME.search(name) and kind in ("text", "integer") and has_digits.mean() >= PERSONAL_SHARE:
+    if (
+        provider is None
+        and _PHONE_NAME.search(name)
+        and kind in ("text", "integer")
+        and has_digits.mean() >= PERSONAL_SHARE
+    ):
         provider = "phone_number"
     if provider is None and kind == "text" and _looks_like_phone(text):
         provider = "phone_number"
-    if provider is None and kind == "text" and key in _NAME_WORDS and text.str.match(r"^[^\d@]+$").mean() >= PERSONAL_SHARE:
+    if (
+        provider is None
+        and kind == "text"
+        and key in _NAME_WORDS
+        and text.str.match(r"^[^\d@]+$").mean() >= PERSONAL_SHARE
+    ):
         provider = _NAME_WORDS[key]
     if provider is None and kind == "text" and _ADDRESS_NAME.match(key):
         provider = "address"
     if provider is None:
         return None
-    spec: dict[str, Any] = {"type": "string", "x-generator": {"kind": "faker", "provider": provider}, "x-role": "personal"}
+    spec: dict[str, Any] = {
+        "type": "string",
+        "x-generator": {"kind": "faker", "provider": provider},
+        "x-role": "personal",
+    }
     if present.nunique() == len(present) and len(present) > 1:
         spec["x-unique"] = True
     return spec
@@ -562,11 +625,22 @@ def _looks_like_phone(text: pd.Series) -> bool:
 
 
 def _id_column(name: str, present: pd.Series, rows: int, kind: str) -> dict[str, Any] | None:
-    if kind not in ("text", "integer") or len(present) != rows or present.nunique() != rows or rows < 2:
+    if (
+        kind not in ("text", "integer")
+        or len(present) != rows
+        or present.nunique() != rows
+        or rows < 2
+    ):
         return None
     text = present.astype(str)
     if kind == "text" and text.str.match(_UUID).all():
-        return {"type": "string", "format": "uuid", "x-generator": {"kind": "uuid"}, "x-unique": True, "x-role": "id"}
+        return {
+            "type": "string",
+            "format": "uuid",
+            "x-generator": {"kind": "uuid"},
+            "x-unique": True,
+            "x-role": "id",
+        }
 
     named = bool(_ID_NAME.search(name.strip()))
     if kind == "integer":
@@ -575,7 +649,13 @@ def _id_column(name: str, present: pd.Series, rows: int, kind: str) -> dict[str,
         if not (named or consecutive):
             return None
         start = int(max(ordered[0], 0))
-        return {"type": "integer", "minimum": 0, "x-generator": {"kind": "id", "start": start}, "x-unique": True, "x-role": "id"}
+        return {
+            "type": "integer",
+            "minimum": 0,
+            "x-generator": {"kind": "id", "start": start},
+            "x-unique": True,
+            "x-role": "id",
+        }
 
     no_spaces = not text.str.contains(r"\s", regex=True).any()
     if not (named or no_spaces and text.str.contains(r"\d", regex=True).all()):
@@ -584,8 +664,12 @@ def _id_column(name: str, present: pd.Series, rows: int, kind: str) -> dict[str,
     widths = text.str.extract(r"(\d+)$")[0].str.len()
     digits = int(widths.max()) if prefix and widths.notna().all() else max(4, len(str(rows)) + 2)
     digits = min(18, max(digits, len(str(rows))))
-    return {"type": "string", "x-generator": {"kind": "id", "prefix": prefix, "digits": digits},
-            "x-unique": True, "x-role": "id"}
+    return {
+        "type": "string",
+        "x-generator": {"kind": "id", "prefix": prefix, "digits": digits},
+        "x-unique": True,
+        "x-role": "id",
+    }
 
 
 def _common_prefix(text: pd.Series) -> str:
@@ -633,24 +717,46 @@ def _decimals(numbers: pd.Series) -> int:
 def _text_column(name: str, present: pd.Series) -> dict[str, Any]:
     counts = present.astype(str).value_counts()
     keyed = bool(_ID_NAME.search(name.strip())) and len(counts) > 20
-    many = keyed or len(counts) > MAX_CATEGORIES or (len(counts) > 20 and len(counts) > FREE_TEXT_SHARE * len(present))
+    many = (
+        keyed
+        or len(counts) > MAX_CATEGORIES
+        or (len(counts) > 20 and len(counts) > FREE_TEXT_SHARE * len(present))
+    )
     if many:
         text = present.astype(str)
         if text.str.contains(r"\s", regex=True).mean() < 0.05:
             # Codes without spaces (account or order keys that repeat) get fresh identifiers.
-            logger.warning("Column %r has %d distinct codes in %d rows; it gets new identifiers, not learned ones",
-                           name, len(counts), len(present))
-            return {"type": "string", "x-generator": {"kind": "id", "prefix": _common_prefix(text), "digits": 8},
-                    "x-role": "id"}
-        logger.warning("Column %r has %d distinct values in %d rows; it is generated as free text, not learned",
-                       name, len(counts), len(present))
-        return {"type": "string", "x-generator": {"kind": "faker", "provider": "sentence"}, "x-role": "personal"}
+            logger.warning(
+                "Column %r has %d distinct codes in %d rows; it gets new identifiers, not learned ones",
+                name,
+                len(counts),
+                len(present),
+            )
+            return {
+                "type": "string",
+                "x-generator": {"kind": "id", "prefix": _common_prefix(text), "digits": 8},
+                "x-role": "id",
+            }
+        logger.warning(
+            "Column %r has %d distinct values in %d rows; it is generated as free text, not learned",
+            name,
+            len(counts),
+            len(present),
+        )
+        return {
+            "type": "string",
+            "x-generator": {"kind": "faker", "provider": "sentence"},
+            "x-role": "personal",
+        }
 
     total = float(counts.sum())
     return {
         "type": "string",
         "enum": [str(value) for value in counts.index],
-        "x-distribution": {"kind": "categorical", "weights": {str(value): round(count / total, 6) for value, count in counts.items()}},
+        "x-distribution": {
+            "kind": "categorical",
+            "weights": {str(value): round(count / total, 6) for value, count in counts.items()},
+        },
     }
 
 
@@ -674,7 +780,9 @@ def seed_frame(sample: SampleTable, schema: dict[str, Any], seed: int = 0) -> pd
             if column.nullable and column.null_rate > 0:
                 frame.loc[sample.frame[column.name].isna().to_numpy(), column.name] = None
         elif column.type == "boolean":
-            frame[column.name] = frame[column.name].astype(object).where(frame[column.name].notna(), None)
+            frame[column.name] = (
+                frame[column.name].astype(object).where(frame[column.name].notna(), None)
+            )
     return frame.reset_index(drop=True)
 
 
@@ -710,8 +818,13 @@ def prepare_sample(
 
     seed_path = Path(run_dir) / "sample.parquet"
     write_table(seed_frame(sample, schema, seed), seed_path, "parquet")
-    profile = {**sample.source, "rows": len(sample.frame), "columns": sample.frame.shape[1],
-               "coercions": sample.coercions, "kinds": sample.kinds}
+    profile = {
+        **sample.source,
+        "rows": len(sample.frame),
+        "columns": sample.frame.shape[1],
+        "coercions": sample.coercions,
+        "kinds": sample.kinds,
+    }
     return schema, seed_path, profile
 
 
@@ -749,8 +862,12 @@ def infer_rules(frame: pd.DataFrame, kinds: dict[str, str]) -> list[str]:
         if len(counts) < 2 or len(counts) > 50:
             continue
         for value, count in counts.items():
-            if RULE_MIN_SUPPORT <= count <= RULE_MAX_CONSEQUENT_SHARE * rows and "'" not in str(value):
-                conditions[(str(name), str(value))] = frozenset(np.flatnonzero((values == value).to_numpy()))
+            if RULE_MIN_SUPPORT <= count <= RULE_MAX_CONSEQUENT_SHARE * rows and "'" not in str(
+                value
+            ):
+                conditions[(str(name), str(value))] = frozenset(
+                    np.flatnonzero((values == value).to_numpy())
+                )
 
     groups: dict[frozenset[int], list[tuple[str, str]]] = {}
     for condition, members in conditions.items():

@@ -61,7 +61,11 @@ def render_report_html(
     schema: dict[str, Any],
 ) -> str:
     """Return the report page as one HTML string."""
-    learned = [c for c in columns(schema) if c.generator is None and c.name in reference and c.name in synthetic]
+    learned = [
+        c
+        for c in columns(schema)
+        if c.generator is None and c.name in reference and c.name in synthetic
+    ]
     reference_name = "real sample" if report.get("reference") == "sample data" else "seed rows"
     sections = [
         _summary_section(report, reference_name),
@@ -77,9 +81,11 @@ def render_report_html(
     ]
     title = html.escape(str(schema.get("title", "dataset")))
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>agentgan report: {title}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
-        f"<h1>agentgan report: {title}</h1>\n" + "\n".join(s for s in sections if s) + "\n</body>\n</html>\n"
+        f"<h1>agentgan report: {title}</h1>\n"
+        + "\n".join(s for s in sections if s)
+        + "\n</body>\n</html>\n"
     )
 
 
@@ -96,7 +102,9 @@ _STYLE = (
 def _table(rows: list[tuple[Any, ...]], header: tuple[str, ...] | None = None) -> str:
     parts = ["<table>"]
     if header:
-        parts.append("<tr>" + "".join(f"<th>{html.escape(str(cell))}</th>" for cell in header) + "</tr>")
+        parts.append(
+            "<tr>" + "".join(f"<th>{html.escape(str(cell))}</th>" for cell in header) + "</tr>"
+        )
     for row in rows:
         parts.append("<tr>" + "".join(f"<td>{_cell(cell)}</td>" for cell in row) + "</tr>")
     parts.append("</table>")
@@ -133,9 +141,13 @@ def _quality_section(quality: dict[str, Any]) -> str:
         ("Column shapes", quality.get("column_shapes")),
         ("Column pair trends", quality.get("column_pair_trends")),
     ]
-    per_column = sorted((quality.get("per_column") or {}).items(), key=lambda item: item[1] if item[1] is not None else 0)
+    per_column = sorted(
+        (quality.get("per_column") or {}).items(),
+        key=lambda item: item[1] if item[1] is not None else 0,
+    )
     return (
-        "<h2>Quality (sdmetrics QualityReport)</h2>" + _table(rows)
+        "<h2>Quality (sdmetrics QualityReport)</h2>"
+        + _table(rows)
         + "<p>Column shape score per column (1 is identical), worst first:</p>"
         + _table(per_column, ("column", "shape score"))
     )
@@ -145,8 +157,14 @@ def _relationships_section(relationships: list[dict[str, Any]]) -> str:
     if not relationships:
         return "<h2>Declared relationships</h2><p>The schema declares no relationship between columns.</p>"
     rows = [
-        (f"{item['child']} by {item['parent']}", item.get("measure"), _levels(item.get("declared")),
-         _levels(item.get("reference")), _levels(item.get("synthetic")), item.get("kept"))
+        (
+            f"{item['child']} by {item['parent']}",
+            item.get("measure"),
+            _levels(item.get("declared")),
+            _levels(item.get("reference")),
+            _levels(item.get("synthetic")),
+            item.get("kept"),
+        )
         for item in relationships
     ]
     return "<h2>Declared relationships</h2>" + _table(
@@ -157,7 +175,9 @@ def _relationships_section(relationships: list[dict[str, Any]]) -> str:
 def _pairs_section(pairs: list[dict[str, Any]], reference_name: str) -> str:
     if not pairs:
         return ""
-    rows = [(item["rule"], item.get("reference_share"), item.get("synthetic_share")) for item in pairs]
+    rows = [
+        (item["rule"], item.get("reference_share"), item.get("synthetic_share")) for item in pairs
+    ]
     return (
         f"<h2>Category pairs</h2><p>Values that always occur together in the {html.escape(reference_name)}, "
         "and the share of rows that keep each pairing.</p>"
@@ -181,8 +201,13 @@ def _constraints_section(constraints: dict[str, Any]) -> str:
     for rule, count in (constraints.get("delivered_failures_per_rule") or {}).items():
         rows.append((f"Delivered rows failing {rule}", count))
     checked = constraints.get("candidates_checked") or 0
-    failures = sorted((constraints.get("failures_per_rule") or {}).items(), key=lambda item: -item[1])
-    rule_rows = [(rule, count, round(1 - count / checked, 4) if checked else None) for rule, count in failures]
+    failures = sorted(
+        (constraints.get("failures_per_rule") or {}).items(), key=lambda item: -item[1]
+    )
+    rule_rows = [
+        (rule, count, round(1 - count / checked, 4) if checked else None)
+        for rule, count in failures
+    ]
     body = "<h2>Constraint adherence</h2>" + _table(rows)
     if rule_rows:
         body += "<p>Candidate rows failing each rule (failing rows were dropped):</p>"
@@ -221,31 +246,50 @@ def _tstr_section(tstr: dict[str, Any] | None) -> str:
         "note": "Note",
     }
     rows = [(label, tstr[key]) for key, label in names.items() if key in tstr]
-    return f"<h2>Train synthetic, test real: {html.escape(str(tstr.get('target')))}</h2>" + _table(rows)
+    return f"<h2>Train synthetic, test real: {html.escape(str(tstr.get('target')))}</h2>" + _table(
+        rows
+    )
 
 
 def _sample_section(sample: dict[str, Any] | None) -> str:
     if not sample:
         return ""
-    rows = [(key, sample.get(key)) for key in ("file", "format", "encoding", "separator", "rows", "columns") if key in sample]
+    rows = [
+        (key, sample.get(key))
+        for key in ("file", "format", "encoding", "separator", "rows", "columns")
+        if key in sample
+    ]
     coercions = [
         (name, ", ".join(f"{kind}: {count}" for kind, count in counts.items()))
         for name, counts in (sample.get("coercions") or {}).items()
     ]
     body = "<h2>Sample as read</h2>" + _table(rows)
     if coercions:
-        body += "<p>Values changed while reading, per column:</p>" + _table(coercions, ("column", "coercions"))
+        body += "<p>Values changed while reading, per column:</p>" + _table(
+            coercions, ("column", "coercions")
+        )
     return body
 
 
-def _columns_section(learned: list[Column], reference: pd.DataFrame, synthetic: pd.DataFrame, reference_name: str) -> str:
+def _columns_section(
+    learned: list[Column], reference: pd.DataFrame, synthetic: pd.DataFrame, reference_name: str
+) -> str:
     shown = learned[:MAX_PLOTTED_COLUMNS]
-    images = [_image(_column_figure(column, reference[column.name], synthetic[column.name], reference_name), column.name)
-              for column in shown]
+    images = [
+        _image(
+            _column_figure(column, reference[column.name], synthetic[column.name], reference_name),
+            column.name,
+        )
+        for column in shown
+    ]
     note = ""
     if len(learned) > len(shown):
         note = f"<p>The first {len(shown)} of {len(learned)} learned columns are drawn.</p>"
-    return f"<h2>Columns: {html.escape(reference_name)} against synthetic</h2>{note}<div class=\"plots\">" + "".join(images) + "</div>"
+    return (
+        f'<h2>Columns: {html.escape(reference_name)} against synthetic</h2>{note}<div class="plots">'
+        + "".join(images)
+        + "</div>"
+    )
 
 
 def _image(figure: Figure, label: str) -> str:
@@ -256,7 +300,9 @@ def _image(figure: Figure, label: str) -> str:
     return f'<img alt="{html.escape(label)}" src="data:image/png;base64,{encoded}">'
 
 
-def _column_figure(column: Column, reference: pd.Series, synthetic: pd.Series, reference_name: str) -> Figure:
+def _column_figure(
+    column: Column, reference: pd.Series, synthetic: pd.Series, reference_name: str
+) -> Figure:
     figure = Figure(figsize=(4.2, 3.0))
     figure.subplots_adjust(left=0.16, right=0.97, bottom=0.26, top=0.9)
     axes = figure.add_subplot()
@@ -267,10 +313,24 @@ def _column_figure(column: Column, reference: pd.Series, synthetic: pd.Series, r
             axes.text(0.5, 0.5, "no values", ha="center")
         else:
             bins = [float(edge) for edge in np.histogram_bin_edges(both, bins=20)]
-            axes.hist(ref_values.dropna(), bins=bins, density=True, alpha=0.55, color=REFERENCE_COLOR,
-                      label=reference_name, histtype="stepfilled")
-            axes.hist(syn_values.dropna(), bins=bins, density=True, alpha=0.55, color=SYNTHETIC_COLOR,
-                      label="synthetic", histtype="stepfilled")
+            axes.hist(
+                ref_values.dropna(),
+                bins=bins,
+                density=True,
+                alpha=0.55,
+                color=REFERENCE_COLOR,
+                label=reference_name,
+                histtype="stepfilled",
+            )
+            axes.hist(
+                syn_values.dropna(),
+                bins=bins,
+                density=True,
+                alpha=0.55,
+                color=SYNTHETIC_COLOR,
+                label="synthetic",
+                histtype="stepfilled",
+            )
         if column.is_date:
             axes.set_xlabel("days since 1970-01-01")
     else:
@@ -285,10 +345,14 @@ def _column_figure(column: Column, reference: pd.Series, synthetic: pd.Series, r
             ref_heights.append(max(rest_ref, 0.0))
             syn_heights.append(max(rest_syn, 0.0))
         positions = np.arange(len(labels))
-        axes.bar(positions - 0.2, ref_heights, width=0.4, color=REFERENCE_COLOR, label=reference_name)
+        axes.bar(
+            positions - 0.2, ref_heights, width=0.4, color=REFERENCE_COLOR, label=reference_name
+        )
         axes.bar(positions + 0.2, syn_heights, width=0.4, color=SYNTHETIC_COLOR, label="synthetic")
         axes.set_xticks(positions)
-        axes.set_xticklabels([_short(label) for label in labels], rotation=45, ha="right", fontsize=7)
+        axes.set_xticklabels(
+            [_short(label) for label in labels], rotation=45, ha="right", fontsize=7
+        )
         axes.set_ylabel("share of rows")
     axes.set_title(column.name, fontsize=10)
     axes.legend(fontsize=7, loc="upper right")  # a fixed place: loc="best" is slow to compute
@@ -318,7 +382,9 @@ def _short(label: Any, width: int = 18) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _association_section(learned: list[Column], reference: pd.DataFrame, synthetic: pd.DataFrame, reference_name: str) -> str:
+def _association_section(
+    learned: list[Column], reference: pd.DataFrame, synthetic: pd.DataFrame, reference_name: str
+) -> str:
     if len(learned) < 2:
         return ""
     shown = learned[:MAX_PLOTTED_COLUMNS]
@@ -330,7 +396,9 @@ def _association_section(learned: list[Column], reference: pd.DataFrame, synthet
     figure = Figure(figsize=(2 * size + 1, size + 1.5))
     figure.subplots_adjust(left=0.1, right=0.92, bottom=0.2, top=0.95, wspace=0.35)
     names = [_short(column.name, 16) for column in shown]
-    for position, (matrix, title) in enumerate(((ref_matrix, reference_name), (syn_matrix, "synthetic")), start=1):
+    for position, (matrix, title) in enumerate(
+        ((ref_matrix, reference_name), (syn_matrix, "synthetic")), start=1
+    ):
         axes = figure.add_subplot(1, 2, position)
         image = axes.imshow(matrix, vmin=0.0, vmax=1.0, cmap="viridis")
         axes.set_title(title)
@@ -348,20 +416,37 @@ def _association_section(learned: list[Column], reference: pd.DataFrame, synthet
     )
 
 
-def _discretize(shown: list[Column], reference: pd.DataFrame, synthetic: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _discretize(
+    shown: list[Column], reference: pd.DataFrame, synthetic: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Code every column as small integers, with the same bins and categories in both tables."""
     ref_out, syn_out = {}, {}
     for column in shown:
         ref_values, syn_values = reference[column.name], synthetic[column.name]
         if _is_continuous(column, ref_values):
-            ref_numbers, syn_numbers = _as_numbers(column, ref_values), _as_numbers(column, syn_values)
-            edges = np.unique(np.nanquantile(ref_numbers, np.linspace(0, 1, QUANTILE_BINS + 1))) if ref_numbers.notna().any() else np.array([0.0])
+            ref_numbers, syn_numbers = (
+                _as_numbers(column, ref_values),
+                _as_numbers(column, syn_values),
+            )
+            edges = (
+                np.unique(np.nanquantile(ref_numbers, np.linspace(0, 1, QUANTILE_BINS + 1)))
+                if ref_numbers.notna().any()
+                else np.array([0.0])
+            )
             inner = edges[1:-1]
-            ref_out[column.name] = np.where(ref_numbers.isna(), -1, np.searchsorted(inner, ref_numbers, side="right"))
-            syn_out[column.name] = np.where(syn_numbers.isna(), -1, np.searchsorted(inner, syn_numbers, side="right"))
+            ref_out[column.name] = np.where(
+                ref_numbers.isna(), -1, np.searchsorted(inner, ref_numbers, side="right")
+            )
+            syn_out[column.name] = np.where(
+                syn_numbers.isna(), -1, np.searchsorted(inner, syn_numbers, side="right")
+            )
         else:
-            ref_text = ref_values.astype(object).map(lambda value: "(missing)" if pd.isna(value) else str(value))
-            syn_text = syn_values.astype(object).map(lambda value: "(missing)" if pd.isna(value) else str(value))
+            ref_text = ref_values.astype(object).map(
+                lambda value: "(missing)" if pd.isna(value) else str(value)
+            )
+            syn_text = syn_values.astype(object).map(
+                lambda value: "(missing)" if pd.isna(value) else str(value)
+            )
             categories = pd.Index(pd.concat([ref_text, syn_text]).unique())
             ref_out[column.name] = categories.get_indexer(ref_text)
             syn_out[column.name] = categories.get_indexer(syn_text)
