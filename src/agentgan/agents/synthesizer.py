@@ -65,11 +65,14 @@ def train_and_sample(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     count = candidates_needed(missing, state.get("acceptance"))
 
     frame = model.sample(count, seed=context.random_seed + 104_729 * rounds)
+    dropped = 0
     if not context.allow_copies:
         keep = model.novel_rows(frame, seed=context.random_seed + rounds)
         if not keep.all():
-            logger.info("Dropped %d sampled rows that copy a seed row", int((~keep).sum()))
+            dropped = int((~keep).sum())
+            logger.info("Dropped %d sampled rows that copy a seed row", dropped)
             frame = frame[keep.to_numpy()].reset_index(drop=True)
+    update["copies_dropped"] = dropped
     path = run_dir / f"candidates-{rounds}.parquet"
     write_table(frame, path, "parquet")
     logger.info("Sampled %d candidate rows for %d missing (round %d)", count, missing, rounds)

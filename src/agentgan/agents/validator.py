@@ -106,8 +106,11 @@ def _validate_candidates(state: State, context: Context) -> dict[str, Any]:
     combined = combined.head(wanted).reset_index(drop=True)
     write_table(combined, valid_path, "parquet")
 
+    # Rows the synthesizer dropped as seed copies count as sampled and failed, so that the
+    # acceptance rate, the next round's size and the error message include them.
+    dropped = state.get("copies_dropped", 0)
     acceptance = dict(state.get("acceptance") or {"sampled": 0, "accepted": 0})
-    acceptance["sampled"] += len(candidates)
+    acceptance["sampled"] += len(candidates) + dropped
     acceptance["accepted"] += result.passed
     rate = acceptance["accepted"] / max(acceptance["sampled"], 1)
     logger.info("Candidates: %d of %d pass (%.1f%%); %d of %d rows ready",
@@ -119,6 +122,8 @@ def _validate_candidates(state: State, context: Context) -> dict[str, Any]:
     failures = dict(validation.get("synthetic", {}).get("failures", {}))
     for rule, count in result.failures.items():
         failures[rule] = failures.get(rule, 0) + count
+    if dropped:
+        failures[PRIVACY_RULE] = failures.get(PRIVACY_RULE, 0) + dropped
     validation["synthetic"] = {
         "checked": acceptance["sampled"],
         "passed": acceptance["accepted"],

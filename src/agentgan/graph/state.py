@@ -63,6 +63,9 @@ class State(InputState, total=False):
     candidates_path: str
     valid_path: str
     valid_rows: int
+    copies_dropped: int
+    """Rows of the latest sampling round dropped before validation because they copy a
+    seed row; the validator counts them as failures."""
     acceptance: dict[str, int]
     dataset: DatasetInfo
     validation: dict[str, Any]
