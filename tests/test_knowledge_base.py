@@ -154,7 +154,9 @@ def test_german_request_localizes() -> None:
 
 
 def test_unit_conversion_moves_bounds() -> None:
-    schema = schema_from_request("patients with weight in pounds and body temperature in fahrenheit")
+    schema = schema_from_request(
+        "patients with weight in pounds and body temperature in fahrenheit"
+    )
     weight = schema["properties"]["weight_kg"]
     temperature = schema["properties"]["body_temperature"]
 
@@ -223,15 +225,23 @@ def test_one_sided_bound_widens_other_side() -> None:
 
 def test_bounds_keep_distribution_mostly_inside() -> None:
     lognormal = {"kind": "lognormal", "mu": 3.6, "sigma": 1.3}
-    kept = apply_range({"type": "number", "x-distribution": lognormal}, {"minimum": 5, "maximum": 5000})
-    moved = apply_range({"type": "number", "x-distribution": lognormal}, {"minimum": 5000, "maximum": 9000})
+    kept = apply_range(
+        {"type": "number", "x-distribution": lognormal}, {"minimum": 5, "maximum": 5000}
+    )
+    moved = apply_range(
+        {"type": "number", "x-distribution": lognormal}, {"minimum": 5000, "maximum": 9000}
+    )
 
     assert kept["x-distribution"] == lognormal
     assert moved["x-distribution"] == {"kind": "uniform"}
 
 
 def test_dates_with_only_start() -> None:
-    spec = {"type": "string", "format": "date", "x-distribution": {"kind": "date_range", "start": "2019-01-01", "end": "2020-12-31"}}
+    spec = {
+        "type": "string",
+        "format": "date",
+        "x-distribution": {"kind": "date_range", "start": "2019-01-01", "end": "2020-12-31"},
+    }
     limited = apply_dates(spec, {"start": "2022-03-01"})
 
     assert limited["formatMinimum"] == "2022-03-01"
@@ -239,21 +249,33 @@ def test_dates_with_only_start() -> None:
 
 
 def test_share_on_boolean_sets_p() -> None:
-    spec = apply_shares({"type": "boolean", "x-distribution": {"kind": "bernoulli", "p": 0.01}}, {True: 0.02})
+    spec = apply_shares(
+        {"type": "boolean", "x-distribution": {"kind": "bernoulli", "p": 0.01}}, {True: 0.02}
+    )
 
     assert spec["x-distribution"] == {"kind": "bernoulli", "p": 0.02}
 
 
 def test_rescaled_cases_keep_odds() -> None:
     before = {"type": "boolean", "x-distribution": {"kind": "bernoulli", "p": 0.01}}
-    dependency = {"child": "f", "parent": "a", "cases": [{"when": {"max": 20}, "p": 0.002}, {"when": {"min": 20}, "p": 0.02}]}
+    dependency = {
+        "child": "f",
+        "parent": "a",
+        "cases": [{"when": {"max": 20}, "p": 0.002}, {"when": {"min": 20}, "p": 0.02}],
+    }
     rescaled = rescale_cases(dependency, before, apply_shares(before, {True: 0.03}))
 
     assert [case["p"] for case in rescaled["cases"]] == pytest.approx([0.006, 0.06])
 
 
 def test_temperature_conversion_is_affine() -> None:
-    spec = {"type": "number", "minimum": -10, "maximum": 40, "x-unit": "celsius", "x-distribution": {"kind": "normal", "mean": 20, "std": 5}}
+    spec = {
+        "type": "number",
+        "minimum": -10,
+        "maximum": 40,
+        "x-unit": "celsius",
+        "x-distribution": {"kind": "normal", "mean": 20, "std": 5},
+    }
     converted = convert_units(spec, 1.8, 32, "fahrenheit")
 
     assert converted["minimum"] == pytest.approx(14.0)

@@ -1,6 +1,6 @@
 """A corpus of everyday requests, each with the columns and constraints it must produce.
 
-Every request is built into a schema offline and 2,000 rows are sampled from it; a few
+Every request is built into a schema offline, and 1,000 rows are sampled from it. A few
 marked `end_to_end` also run the whole graph (knowledge, seeds, CTGAN, validator) with
 brief training. The corpus is `tests/data/request_corpus.yaml`.
 """
@@ -30,8 +30,8 @@ SAMPLED_ROWS = 1000
 # stated share (churn by tenure, fraud by amount).
 SCHEMA_SHARE_SLACK = 0.03
 # Shares in rows from the whole graph: the 60 seed rows and the 100 delivered rows each
-# add binomial noise (standard deviations up to 0.065 and 0.05, so 0.082 together), and
-# CTGAN after 10 epochs adds its own error on top; 0.25 is about 3 standard deviations.
+# add binomial noise, with standard deviations up to 0.065 and 0.05 (0.082 together).
+# CTGAN after 10 epochs adds its own error on top. 0.25 is about 3 standard deviations.
 GRAPH_SHARE_TOLERANCE = 0.25
 
 

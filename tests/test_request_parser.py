@@ -138,11 +138,19 @@ def test_attribute_list_is_not_categories() -> None:
     ("text", "column", "dates"),
     [
         ("orders placed in 2024", "order_date", {"start": "2024-01-01", "end": "2024-12-31"}),
-        ("loans issued between 2020 and 2023", "application_date", {"start": "2020-01-01", "end": "2023-12-31"}),
+        (
+            "loans issued between 2020 and 2023",
+            "application_date",
+            {"start": "2020-01-01", "end": "2023-12-31"},
+        ),
         ("orders from March 2024", "order_date", {"start": "2024-03-01", "end": "2024-03-31"}),
         ("customers with signup date since 2021", "signup_date", {"start": "2021-01-01"}),
         ("claims before 2023", "claim_date", {"end": "2022-12-31"}),
-        ("transactions between 2023-01-01 and 2023-06-30", "transaction_time", {"start": "2023-01-01", "end": "2023-06-30"}),
+        (
+            "transactions between 2023-01-01 and 2023-06-30",
+            "transaction_time",
+            {"start": "2023-01-01", "end": "2023-06-30"},
+        ),
     ],
 )
 def test_dates_tie_to_date_column(text: str, column: str, dates: dict[str, str]) -> None:
@@ -168,7 +176,9 @@ def test_year_range_on_numeric_year_column() -> None:
         ("customers with email", None, None),
     ],
 )
-def test_country_sets_locale_and_currency(text: str, locale: str | None, currency: str | None) -> None:
+def test_country_sets_locale_and_currency(
+    text: str, locale: str | None, currency: str | None
+) -> None:
     request = parse(text)
 
     assert request.locale == locale
@@ -186,7 +196,9 @@ def test_unit_after_attribute() -> None:
 
 
 def test_explicit_columns_with_brackets() -> None:
-    names, categories = explicit_columns("Make a table with columns age, pet type (cat/dog, fish) and score between 1 and 10")
+    names, categories = explicit_columns(
+        "Make a table with columns age, pet type (cat/dog, fish) and score between 1 and 10"
+    )
 
     assert names == ["age", "pet_type", "score"]
     assert categories == {"pet_type": ["cat", "dog", "fish"]}

@@ -189,8 +189,8 @@ def look_up_columns(
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """Return the column spec of each known attribute with the request's constraints applied.
 
-    The request's country picks localized value lists (cities of Germany) and its
-    currency converts money columns; then stated units, ranges, dates, categories and
+    The request's country picks localized value lists (cities of Germany), and its
+    currency converts money columns. Then stated units, ranges, dates, categories and
     shares are applied in that order, so that a range is read in the stated unit.
     """
     overrides = knowledge.domains.get(request.domain or "", {}).get("overrides", {})

@@ -22,7 +22,7 @@ _NUMERIC_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum
 
 
 def default_column(name: str) -> dict[str, Any]:
-    """Return a typed column for an attribute nobody knows, chosen from its name."""
+    """Return a typed column for an attribute the knowledge base lacks, chosen from its name."""
     words = set(re.split(r"[_\s]+", name.lower()))
     if words & {"id", "identifier", "code", "number", "no"} and not words & {"count"}:
         return {
@@ -94,7 +94,7 @@ def default_column(name: str) -> dict[str, Any]:
 def apply_range(spec: dict[str, Any], bounds: dict[str, float]) -> dict[str, Any]:
     """Set explicit bounds, moving the distribution inside them.
 
-    `bounds` holds JSON Schema keywords: minimum, maximum, exclusiveMinimum and
+    `bounds` contains JSON Schema keywords: minimum, maximum, exclusiveMinimum and
     exclusiveMaximum. On integer columns an exclusive bound becomes the next inclusive
     one ('older than 21' gives minimum 22). A column without a numeric type becomes a
     number column (an integer one when every bound is whole).

@@ -1,12 +1,13 @@
 """Reads a plain-language request without a chat model.
 
-`parse_request` finds the row count, the domain, the country (and so the Faker locale),
-the attributes the request names (by the knowledge base's synonyms, and from explicit
-column lists), and the constraints written in it: numeric ranges ("older than 21",
-"$20k-$80k"), date ranges ("placed in 2024"), category lists ("auto, home or health"),
-shares ("about 2% fraud") and units ("weight in pounds"). Each constraint is tied to the
-attribute written next to it. What the parser cannot place it leaves out; the knowledge
-agent adds a typed default column with a warning for names the base does not know.
+`parse_request` finds the row count, the domain and the country, which sets the Faker
+locale. It finds the attributes the request names, by the knowledge base's synonyms and
+from explicit column lists. It reads the constraints written in the request: numeric
+ranges ("older than 21", "$20k-$80k"), date ranges ("placed in 2024"), category lists
+("auto, home or health"), shares ("about 2% fraud") and units ("weight in pounds").
+Each constraint is tied to the attribute written next to it. The parser leaves out what
+it cannot place. The knowledge agent adds a typed default column with a warning for
+names the base does not know.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ _YEAR = r"(?:19|20)\d{2}"
 _MONTHS = {name.lower(): index for index, name in enumerate(calendar.month_name) if name}
 _DATE = rf"(\d{{4}}-\d{{2}}-\d{{2}}|(?:(?:{'|'.join(_MONTHS)})\s+)?{_YEAR})"
 
-# Range phrases: (pattern, which bound each number sets, exclusive?, attribute hint).
+# Words that open a one-sided bound, by the JSON Schema keyword the bound sets.
 _LOWER_EXCLUSIVE = (
     r"older than|more than|greater than|higher than|larger than|over|above|exceeding|>"
 )
@@ -54,7 +55,7 @@ _PEOPLE = (
 _LIST_INTRO = r"\s*(?:types?|categories|kinds?|values|options|levels|classes)?\s*(?::|such as|like|one of|either|among|in|being|=)\s+"
 _SHARE_FILLER = r"(?:of\s+(?:the\s+|all\s+|them\s+)?(?:\w+\s+)?(?:are|is|being|were|should be)\s+|are\s+|is\s+)?"
 _POSITIVE_VALUES = ("Yes", "yes", "True", "true", "1")
-# Where the name ends inside an item of a column list: 'age between 18 and 65' -> 'age'.
+# End of the name inside an item of a column list: 'age between 18 and 65' -> 'age'.
 _LABEL_END = (
     r"\s(?:between|from|over|under|older|younger|above|below|in|at|less|more|up|as|with|"
     r"where|ranging|range|of|is|are|which|that|must|should|per|for)\b|\d|%|:|=|<|>|~|\$|€|£"
@@ -74,12 +75,12 @@ class Mention:
 
 @dataclass
 class RequestSpec:
-    """What a request asks for, as far as rules can read it.
+    """The columns and constraints of a request, as far as rules can read them.
 
-    `ranges` holds JSON Schema bound keywords (minimum, maximum, exclusiveMinimum,
-    exclusiveMaximum) per attribute; `dates` holds ISO `start`/`end` per date attribute;
-    `shares` maps category values (True for a yes/no attribute) to fractions; `units` holds
-    the unit name (from units.yaml) the request wants per attribute.
+    `ranges` maps each attribute to JSON Schema bound keywords (minimum, maximum,
+    exclusiveMinimum, exclusiveMaximum). `dates` maps each date attribute to ISO `start`
+    and `end` days. `shares` maps category values (True for a yes/no attribute) to
+    fractions. `units` maps attributes to the unit name (from units.yaml) to use.
     """
 
     text: str
@@ -451,9 +452,11 @@ def _tie_expressions(
 ) -> None:
     """Tie each range or date phrase to the attribute it constrains.
 
-    The attribute is, in order: the one a word such as 'older' implies (age); one named
-    right after the phrase ('1 to 5 stars'); the nearest one named before it in the same
-    clause whose type fits; for dates, the domain's main date column.
+    The first match wins. It is the attribute that a word such as 'older' implies (age),
+    else one named right after the phrase ('1 to 5 stars'). Next comes age after a noun
+    for people ('patients under 65'), then the nearest attribute of a fitting type named
+    before the phrase in the same clause. A date with no attribute goes to the domain's
+    main date column.
     """
     for expression in _find_expressions(lowered):
         target = _target_of(expression, lowered, mentions, knowledge)
@@ -555,8 +558,7 @@ def _find_categories(
         items = _split_items(listed)
         if len(items) < 2 or any(re.search(r"\d", item) or len(item.split()) > 3 for item in items):
             continue
-        target = mention.name if mention.kind != "unknown" else mention.name
-        spec.categories[target] = _known_spelling(
+        spec.categories[mention.name] = _known_spelling(
             items, knowledge, mention.name if mention.kind != "unknown" else None
         )
 
@@ -571,7 +573,7 @@ def _split_items(text: str) -> list[str]:
 
 
 def _known_spelling(items: list[str], knowledge: KnowledgeBase, name: str | None) -> list[str]:
-    """Use the base's spelling of a category where it knows it ('male' -> 'Male')."""
+    """Return the base's spelling of each category that the base lists ('male' -> 'Male')."""
     by_key = {
         word: str(value) for word, value in (knowledge.category_words(name).items() if name else [])
     }
