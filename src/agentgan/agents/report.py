@@ -107,6 +107,6 @@ def _tstr(
             f"Target column {target!r} is not in the schema; pick one of "
             f"{', '.join(map(repr, list(schema['properties'])[:20]))}."
         )
-    # The test rows are the reference rows the model learned from, so this score says how
+    # The test rows are the reference rows the model learned from, so this score measures how
     # well the synthetic rows teach the target, not how well it generalizes to new rows.
     return tstr_scores(synthetic, reference, target, schema, seed=seed)

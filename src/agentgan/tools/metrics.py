@@ -276,8 +276,8 @@ def tstr_scores(
     A logistic regression (categorical target) or ridge regression (numeric target) is
     fitted on the synthetic rows, with one-hot categories and scaled numbers, and scored
     on the real rows: ROC AUC (one-vs-rest, macro-averaged above two classes) and
-    accuracy, or R². The same model trained on the real rows and scored by 5-fold
-    cross-validation gives the baseline to compare with.
+    accuracy, or R². The same model trained on the real rows and scored by cross-validation
+    (up to 5 folds) gives the baseline to compare with.
 
     Raises:
         ValueError: `target` is not a learned column of both tables.

@@ -26,10 +26,10 @@ from agentgan.schema.columns import Column, columns
 logger = logging.getLogger(__name__)
 
 MAX_PLOTTED_COLUMNS = 60
-"""Columns drawn one plot each; wider tables plot the first ones and say so."""
+"""Maximum number of columns drawn, one plot each; the page notes when a table has more."""
 
 MAX_BARS = 15
-"""Most categories drawn per bar plot; rarer ones are summed as "(other)"."""
+"""Maximum number of categories drawn per bar plot; rarer ones are summed as "(other)"."""
 
 QUANTILE_BINS = 5
 """Bins a number is cut into (at the reference's quantiles) for the association matrix."""
@@ -238,9 +238,9 @@ def _tstr_section(tstr: dict[str, Any] | None) -> str:
     names = {
         "auc": "ROC AUC, trained on synthetic, tested on real",
         "accuracy": "Accuracy, trained on synthetic, tested on real",
-        "real_cv_auc": "ROC AUC, trained and tested on real (5-fold cross-validation)",
+        "real_cv_auc": "ROC AUC, trained and tested on real (cross-validation, up to 5 folds)",
         "r2": "R², trained on synthetic, tested on real",
-        "real_cv_r2": "R², trained and tested on real (5-fold cross-validation)",
+        "real_cv_r2": "R², trained and tested on real (cross-validation, up to 5 folds)",
         "train_rows": "Training rows (synthetic)",
         "test_rows": "Test rows (real)",
         "note": "Note",
