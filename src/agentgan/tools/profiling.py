@@ -183,7 +183,7 @@ def _read_parquet(file: Path) -> pd.DataFrame:
 
 def _read_csv(file: Path, warnings: list[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
     data = file.read_bytes()
-    if b"\x00" in data[:65536]:
+    if b"\x00" in data[:65536] or _control_share(data[:65536]) > MAX_CONTROL_SHARE:
         raise InputDataError(
             f"Sample file {str(file)!r} contains binary data, not CSV text; export the table "
             "as CSV (UTF-8) or Parquet."
@@ -215,6 +215,19 @@ def _read_csv(file: Path, warnings: list[str]) -> tuple[pd.DataFrame, dict[str, 
     if separator != ",":
         logger.info("Detected the separator %r in %s", separator, file)
     return frame, {"file": file.name, "format": "csv", "encoding": encoding, "separator": separator}
+
+
+MAX_CONTROL_SHARE = 0.05
+"""Share of control bytes (other than tab, line breaks and form feed) above which a file is
+taken for binary data: text in any encoding has almost none, random bytes about 11%."""
+
+_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32), 127])
+
+
+def _control_share(data: bytes) -> float:
+    if not data:
+        return 0.0
+    return (len(data) - len(data.translate(None, _CONTROL_BYTES))) / len(data)
 
 
 def _decode(data: bytes, file: Path, warnings: list[str]) -> tuple[str, str]:
