@@ -475,7 +475,8 @@ def _print_summary(result: dict[str, Any], written: list[str], seconds: float) -
     )
     quality = result.get("report", {}).get("quality", {}).get("score")
     if quality is not None:
-        console.print(f"Quality score against the seed rows: {quality:.2f}")
+        reference = "the sample" if result.get("report", {}).get("reference") == "sample data" else "the seed rows"
+        console.print(f"Quality score against {reference}: {quality:.2f}")
     console.print("Wrote: " + ", ".join(written))
 
 
