@@ -296,3 +296,40 @@ def test_signal_during_write_leaves_nothing(
     assert (tmp_path / "stdout.txt").read_text() == ""
     assert list((tmp_path / "out").iterdir()) == []
     assert snapshot(tmp_path / "tmp") == {}
+
+
+def test_sample_existing_output_needs_force(workdir: Path) -> None:
+    (workdir / "existing.csv").write_text(OLD_CONTENT)
+    (workdir / "model").mkdir()
+    args = ["sample", "--model", "model", "--rows", "10", "--out", "existing.csv"]
+    assert_failure_leaves_files(
+        workdir, args, 1, "Output file 'existing.csv' already exists; pass --force"
+    )
+
+
+def test_sample_missing_folder(workdir: Path) -> None:
+    (workdir / "model").mkdir()
+    args = ["sample", "--model", "model", "--rows", "10", "--out", "nowhere/rows.csv"]
+    assert_failure_leaves_files(workdir, args, 1, "Output folder 'nowhere' does not exist")
+
+
+def test_sample_rejects_folder_not_written_by_agentgan(workdir: Path) -> None:
+    (workdir / "model").mkdir()
+    (workdir / "model" / "ctgan.pt").write_bytes(b"not a model")
+    args = ["sample", "--model", "model", "--rows", "10", "--out", "rows.csv"]
+    assert_failure_leaves_files(workdir, args, 1, "is not an agentgan model folder")
+
+
+def test_model_out_existing_needs_force(workdir: Path) -> None:
+    model = workdir / "model"
+    model.mkdir()
+    (model / "manifest.json").write_text("{}")
+    args = ["generate", CHURN, "--out", "new.csv", "--model-out", "model"]
+    assert_failure_leaves_files(
+        workdir, args, 1, "Model folder 'model' already exists; pass --force"
+    )
+
+
+def test_model_out_missing_folder(workdir: Path) -> None:
+    args = ["generate", CHURN, "--out", "new.csv", "--model-out", "nowhere/model"]
+    assert_failure_leaves_files(workdir, args, 1, "'nowhere' does not exist; create it first")
