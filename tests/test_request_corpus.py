@@ -107,6 +107,9 @@ def test_graph_meets_request(entry: dict[str, Any], fast_context: dict[str, Any]
             assert _share(frame, column, value) == pytest.approx(share, abs=GRAPH_SHARE_TOLERANCE)
     if "locale" in entry:
         assert result["schema"]["x-locale"] == entry["locale"]
+    warned = " ".join(result["warnings"])
+    for column in entry.get("unknown", []):
+        assert repr(column) in warned
 
 
 def test_graph_keeps_derived_total() -> None:
