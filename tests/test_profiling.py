@@ -370,3 +370,21 @@ def test_repeated_key_codes_regenerated() -> None:
     assert key_spec["x-role"] == "id"
     assert "x-unique" not in key_spec
     assert note_spec["x-generator"] == {"kind": "faker", "provider": "sentence"}
+
+
+def test_decimal_comma_column(tmp_path: Path) -> None:
+    lines = ["item;price;count"] + [f"item{i};{i},5;{i}" for i in range(6)] + ["big;1.234,75;7"]
+    sample = read_sample(write_lines(tmp_path / "prices.csv", lines))
+
+    assert sample.kinds["price"] == "number"
+    assert sample.frame["price"].tolist() == [0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 1234.75]
+    assert sample.coercions["price"] == {"decimal_comma": 7}
+    assert sample.kinds["count"] == "integer"
+
+
+def test_thousands_commas_not_decimal() -> None:
+    values, kind, counts = clean_column(pd.Series(["1,234", "12,500", "3,000", "999"]))
+
+    assert kind == "integer"
+    assert values.tolist() == [1234, 12500, 3000, 999]
+    assert counts == {"thousands_separator": 3}

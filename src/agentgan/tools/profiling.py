@@ -83,6 +83,7 @@ _CURRENCY = re.compile(
     r"^(?P<sign>-)?\s*[$€£¥]\s*(?P<number>-?[\d,]*\.?\d+)$|^(?P<number2>-?[\d,]*\.?\d+)\s*[$€£¥]$"
 )
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+_DECIMAL_COMMA = re.compile(r"-?\d{1,3}(\.\d{3})*,\d+|-?\d+,\d+")
 _PLAIN_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{7,22}$")
@@ -348,6 +349,7 @@ def _describe_counts(counts: dict[str, int]) -> str:
         "thousands_separator": "number(s) with thousands separators read as numbers",
         "whitespace": "value(s) stripped of surrounding spaces",
         "blank": "blank cell(s) read as missing",
+        "decimal_comma": "number(s) with a decimal comma read as numbers",
     }
     return ", ".join(f"{count} {words.get(kind, kind)}" for kind, count in counts.items())
 
@@ -427,11 +429,34 @@ def parse_number(text: str) -> tuple[float | None, str | None]:
     return None, None
 
 
+def _uses_decimal_comma(present: pd.Series) -> bool:
+    """Tell whether a column writes decimals as `12,5`, as many European exports do.
+
+    A comma followed by other than exactly three digits (`12,5`, `0,75`) cannot be a
+    thousands separator, so one such value, with no value that has a decimal point after
+    a comma, decides it.
+    """
+    shaped = present.str.fullmatch(_DECIMAL_COMMA)
+    if shaped.mean() < NUMERIC_SHARE:
+        return False
+    return bool(present.str.contains(r",(?:\d{1,2}|\d{4,})$", regex=True).any())
+
+
+def parse_decimal_comma(text: str) -> tuple[float | None, str | None]:
+    """Parse `1.234,5` or `12,5` as a number with a decimal comma ("decimal_comma")."""
+    if _PLAIN_NUMBER.match(text):
+        return float(text), None
+    if _DECIMAL_COMMA.fullmatch(text):
+        return float(text.replace(".", "").replace(",", ".")), "decimal_comma"
+    return None, None
+
+
 def _try_numeric(
     stripped: pd.Series, counts: dict[str, int]
 ) -> tuple[pd.Series, str, dict[str, int]] | None:
     present = stripped.dropna()
-    parsed = present.map(parse_number)
+    parser = parse_decimal_comma if _uses_decimal_comma(present) else parse_number
+    parsed = present.map(parser)
     numbers = parsed.map(lambda pair: pair[0])
     parsed_ok = numbers.notna()
 
