@@ -24,6 +24,7 @@ def parse(text: str) -> RequestSpec:
         ("generate 100 e-commerce orders", 100),
         ("1.5 million transactions", 1_500_000),
         ("income between 30000 and 120000", None),
+        ("orders with at most 3 items per order", None),
         ("70% female", None),
     ],
 )
@@ -70,6 +71,8 @@ def test_range_before_unit_word() -> None:
         ("stock quantity up to 500", "stock_quantity", {"maximum": 500.0}),
         ("customers 65+ with churn", "age", {"minimum": 65.0}),
         ("customers aged 25-40", "age", {"minimum": 25.0, "maximum": 40.0}),
+        ("people between the ages of 25 and 45", "age", {"minimum": 25.0, "maximum": 45.0}),
+        ("orders with at most 3 items per order", "quantity", {"maximum": 3.0}),
         ("temperature between -10 and 35", "temperature_c", {"minimum": -10.0, "maximum": 35.0}),
     ],
 )
@@ -121,6 +124,16 @@ def test_share_phrased_as_sentence() -> None:
         ("students with gender (male/female/other)", "gender", ["Male", "Female", "Other"]),
         ("staff with department: Sales, Finance or IT", "department", ["Sales", "Finance", "IT"]),
         ("students with major such as Business or Nursing", "major", ["Business", "Nursing"]),
+        (
+            "students, grade level freshman or sophomore only, 2021-2023",
+            "grade_level",
+            ["Freshman", "Sophomore"],
+        ),
+        (
+            "used cars with fuel type petrol, diesel or electric",
+            "fuel_type",
+            ["Gasoline", "Diesel", "Electric"],
+        ),
     ],
 )
 def test_category_lists(text: str, column: str, values: list[str]) -> None:
@@ -144,6 +157,16 @@ def test_attribute_list_is_not_categories() -> None:
             {"start": "2020-01-01", "end": "2023-12-31"},
         ),
         ("orders from March 2024", "order_date", {"start": "2024-03-01", "end": "2024-03-31"}),
+        (
+            "orders from Jan 2022 to Jun 2023",
+            "order_date",
+            {"start": "2022-01-01", "end": "2023-06-30"},
+        ),
+        (
+            "card transactions in Q2 2024",
+            "transaction_time",
+            {"start": "2024-04-01", "end": "2024-06-30"},
+        ),
         ("customers with signup date since 2021", "signup_date", {"start": "2021-01-01"}),
         ("claims before 2023", "claim_date", {"end": "2022-12-31"}),
         (

@@ -36,7 +36,10 @@ _ROW_WORDS = (
 )
 _YEAR = r"(?:19|20)\d{2}"
 _MONTHS = {name.lower(): index for index, name in enumerate(calendar.month_name) if name}
-_DATE = rf"(\d{{4}}-\d{{2}}-\d{{2}}|(?:(?:{'|'.join(_MONTHS)})\s+)?{_YEAR})"
+_MONTHS.update({name.lower(): index for index, name in enumerate(calendar.month_abbr) if name})
+_MONTHS["sept"] = 9
+_PERIOD = "|".join([*sorted(_MONTHS, key=len, reverse=True), "q[1-4]"])
+_DATE = rf"(\d{{4}}-\d{{2}}-\d{{2}}|(?:(?:{_PERIOD})\.?\s+)?{_YEAR})"
 
 # Words that open a one-sided bound, by the JSON Schema keyword the bound sets.
 _LOWER_EXCLUSIVE = (
@@ -174,7 +177,7 @@ def find_rows(lowered: str) -> int | None:
         if match.group(0).rstrip().endswith("%") or "%" in match.group(0):
             continue
         before = lowered[: match.start()]
-        if re.search(r"(?:\band|\bto|than|under|over|between|-)\s*$", before):
+        if re.search(r"(?:\band|\bto|than|under|over|between|most|least|max|min|-)\s*$", before):
             continue
         return int(parse_number(match.group(1), match.group(2)))
     return None
@@ -373,6 +376,10 @@ def _find_expressions(lowered: str) -> list[_Expression]:
             taken[index] = True
 
     for match in re.finditer(
+        rf"\bbetween\s+the\s+ages?\s+of\s+{_NUMBER}\s*(?:and|to|-)\s*{_NUMBER}", lowered
+    ):
+        add(match, _numeric_pair(match, hint="age"))
+    for match in re.finditer(
         rf"\b(?:between|from)\s+{_NUMBER}\s*(?:and|to|through|-)\s*{_NUMBER}", lowered
     ):
         add(match, _numeric_pair(match))
@@ -423,16 +430,21 @@ def _is_year(text: str) -> bool:
 
 
 def _date_bounds(text: str) -> tuple[str, str]:
-    """Return the first and last day that '2024', 'march 2024' or '2024-03-05' covers."""
+    """Return the first and last day of '2024', 'march 2024', 'q2 2024' or '2024-03-05'."""
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         return text, text
-    parts = text.split()
+    parts = text.replace(".", "").split()
     year = int(parts[-1])
-    if len(parts) == 2:
-        month = _MONTHS[parts[0]]
-        last = calendar.monthrange(year, month)[1]
-        return f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{last:02d}"
-    return f"{year:04d}-01-01", f"{year:04d}-12-31"
+    if len(parts) == 1:
+        return f"{year:04d}-01-01", f"{year:04d}-12-31"
+
+    if parts[0].startswith("q"):
+        first = 3 * int(parts[0][1]) - 2
+        last = first + 2
+    else:
+        first = last = _MONTHS[parts[0]]
+    final_day = calendar.monthrange(year, last)[1]
+    return f"{year:04d}-{first:02d}-01", f"{year:04d}-{last:02d}-{final_day:02d}"
 
 
 def _next_day(day: str) -> str:
@@ -555,8 +567,13 @@ def _find_categories(
         listed = re.split(
             r"\b(?:with|where|and a|and an|for|in which)\b|\(", listed, flags=re.IGNORECASE
         )[0]
-        items = _split_items(listed)
-        if len(items) < 2 or any(re.search(r"\d", item) or len(item.split()) > 3 for item in items):
+        # The list ends at the first item that cannot be a category (a number, a phrase).
+        items: list[str] = []
+        for item in _split_items(listed):
+            if re.search(r"\d", item) or len(item.split()) > 3:
+                break
+            items.append(item)
+        if len(items) < 2:
             continue
         spec.categories[mention.name] = _known_spelling(
             items, knowledge, mention.name if mention.kind != "unknown" else None
@@ -566,7 +583,12 @@ def _find_categories(
 def _split_items(text: str) -> list[str]:
     items = re.split(r",|/|\||\bor\b|\band\b|\bnor\b", text, flags=re.IGNORECASE)
     cleaned = [
-        re.sub(r"^\s*(?:either|only|an?|the)\s+", "", item, flags=re.IGNORECASE).strip(" '\"")
+        re.sub(
+            r"\s+only\s*$",
+            "",
+            re.sub(r"^\s*(?:either|only|an?|the)\s+", "", item, flags=re.I),
+            flags=re.I,
+        ).strip(" '\"")
         for item in items
     ]
     return [item for item in cleaned if item and item.lower() not in ("etc", "etc.")]
