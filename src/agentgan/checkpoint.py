@@ -70,11 +70,15 @@ def sqlite_checkpointer(path: str | Path) -> Iterator[SqliteSaver]:
 
 
 def thread_status(graph: Any, thread_id: str) -> ThreadStatus:
-    """Tell whether a thread is new, paused (with the nodes still to run) or finished."""
+    """Tell whether a thread is new, paused (with the nodes still to run) or finished.
+
+    A run stopped while a node was running can leave that node's result saved as pending
+    writes: the thread then has tasks but no next node, and it is paused, not finished.
+    """
     snapshot = graph.get_state({"configurable": {"thread_id": thread_id}})
-    if not snapshot.values and not snapshot.next:
+    if not snapshot.values and not snapshot.next and not snapshot.tasks:
         return ThreadStatus("new")
-    if snapshot.next:
+    if snapshot.next or snapshot.tasks:
         return ThreadStatus(
             "paused", tuple(snapshot.next), tuple(snapshot.interrupts), snapshot.values
         )

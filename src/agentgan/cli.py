@@ -372,7 +372,8 @@ def _start_or_resume(status: Any, state: dict[str, Any], thread_id: str) -> Any:
             f"Thread {thread_id!r} was started with the request {stored!r}; resume it with the "
             "same request (or none), or pass another --thread-id."
         )
-    console.print(f"Resuming thread {thread_id!r} at {', '.join(status.next_nodes)}.")
+    where = f" at {', '.join(status.next_nodes)}" if status.next_nodes else ""
+    console.print(f"Resuming thread {thread_id!r}{where}.")
     if status.interrupts:
         from agentgan.cli_review import require_terminal
 
