@@ -130,35 +130,54 @@ def test_server_shows_context_form(server_url: str) -> None:
     assert "dataset" in schemas["output_schema"]["properties"]
 
 
+def _stream(client: Any, thread_id: str, **run: Any) -> tuple[list[str], list[Any], list[int]]:
+    """Stream one run; return the nodes that finished, the interrupts, and the epochs seen."""
+    nodes: list[str] = []
+    interrupts: list[Any] = []
+    epochs: list[int] = []
+    for part in client.runs.stream(thread_id, "agentgan", stream_mode=["updates", "custom"], **run):
+        assert part.event != "error", part.data
+        if part.event == "updates":
+            interrupts.extend(part.data.get("__interrupt__", []))
+            nodes.extend(name for name in part.data if name != "__interrupt__")
+        elif part.event == "custom" and part.data["event"] == "epoch":
+            epochs.append(part.data["epoch"])
+    return nodes, interrupts, epochs
+
+
 def test_server_run_returns_dataset(server_url: str, tmp_path: Path) -> None:
     client = get_sync_client(url=server_url)
-    thread = client.threads.create()
+    thread_id = client.threads.create()["thread_id"]
     context = {
         "epochs": 10,
         "seed_rows": 60,
         "random_seed": 5,
         "output_dir": str(tmp_path / "runs"),
+        "review": True,
     }
 
-    nodes: list[str] = []
-    epochs: list[int] = []
-    for part in client.runs.stream(
-        thread["thread_id"],
-        "agentgan",
+    # With review on, the run pauses after the knowledge agent with the schema, as Studio
+    # shows it; the resumed run uses the edited schema.
+    nodes, interrupts, _ = _stream(
+        client,
+        thread_id,
         input={"prompt": "customer churn data with age, gender and location", "rows": 50},
         context=context,
-        stream_mode=["updates", "custom"],
-    ):
-        assert part.event != "error", part.data
-        if part.event == "updates":
-            nodes.extend(part.data)
-        elif part.event == "custom" and part.data["event"] == "epoch":
-            epochs.append(part.data["epoch"])
+    )
+    assert nodes == ["knowledge"]
+    assert len(interrupts) == 1
+    schema = interrupts[0]["value"]["schema"]
+    assert schema["properties"]["age"]["minimum"] == 18
+    schema["properties"]["age"].update(minimum=30, maximum=40)
 
-    assert nodes == ["knowledge", "seed", "validator", "synthesizer", "validator", "report"]
+    nodes, interrupts, epochs = _stream(
+        client, thread_id, command={"resume": schema}, context=context
+    )
+    assert interrupts == []
+    assert nodes == ["review", "seed", "validator", "synthesizer", "validator", "report"]
     assert epochs == list(range(1, 11))
 
-    values: dict[str, Any] = client.threads.get_state(thread["thread_id"])["values"]
+    values: dict[str, Any] = client.threads.get_state(thread_id)["values"]
     dataset = values["dataset"]
     path = Path(dataset["path"])
     assert path.is_file()
@@ -167,4 +186,6 @@ def test_server_run_returns_dataset(server_url: str, tmp_path: Path) -> None:
     frame = pd.read_parquet(path)
     assert len(frame) == 50
     assert list(frame.columns) == dataset["columns"]
+    assert frame["age"].min() >= 30
+    assert frame["age"].max() <= 40
     assert values["training"]["epochs"] == 10
