@@ -280,6 +280,7 @@ BAD_INPUTS = [
     ("empty.csv", b"", "is empty"),
     ("header.csv", b"a,b,c\n", "header but no data rows"),
     ("binary.csv", bytes(range(256)) * 4, "binary data"),
+    ("binary_no_nul.csv", bytes(range(1, 256)) * 40, "binary data"),
     ("one_row.csv", b"a,b\n1,x\n", "1 data row"),
     (
         "blank_column.csv",
