@@ -270,8 +270,11 @@ def run_command_in_child(args: list[str], folder: Path) -> None:
 def test_signal_during_write_leaves_nothing(
     tmp_path: Path, imported_pipeline: None, signum: int, status: int, cause: str
 ) -> None:
-    """A forked copy of this process runs the command, so it starts without importing
-    torch again; the signal and the exit status are those of a real process."""
+    """Check SIGINT and SIGTERM in a forked copy of this process running the command.
+
+    The fork starts without importing torch again. Its signal and exit status are those of
+    a real process.
+    """
     args = prepare_run(tmp_path)
     child = multiprocessing.get_context("fork").Process(
         target=run_command_in_child, args=(args, tmp_path)

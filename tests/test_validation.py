@@ -55,7 +55,7 @@ def row_is_valid(row: dict[str, Any]) -> bool:
     return ROW_VALIDATOR.is_valid(row)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(rows=rows_strategy)
 def test_check_rows_matches_jsonschema(rows: list[dict[str, Any]]) -> None:
     frame = typed_frame(rows, SCHEMA)

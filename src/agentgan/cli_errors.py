@@ -48,8 +48,8 @@ def print_error(console: Console, message: str) -> None:
 class OneLineUsageGroup(TyperGroup):
     """A typer group whose usage errors print one `error:` line instead of a panel.
 
-    click and typer print the usage, a hint and a framed message for an unknown option or
-    an invalid value; scripts that read stderr get one line here, with the hint folded in.
+    For an unknown option or an invalid value, click and typer print the usage, a hint and
+    a framed message. Here scripts that read stderr get one line, with the hint folded in.
     """
 
     def main(  # type: ignore[override]
@@ -70,11 +70,12 @@ class OneLineUsageGroup(TyperGroup):
         except typer.Abort:
             print_error(console, "aborted.")
             sys.exit(EXIT_FAILURE)
-        except Exception as exc:
+        except Exception as caught:
             # typer vendors its own copy of click, so its exceptions are matched by shape:
             # every click exception has format_message() and exit_code.
-            if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+            if not (hasattr(caught, "format_message") and hasattr(caught, "exit_code")):
                 raise
+            exc: Any = caught
             if type(exc).__name__ == "NoArgsIsHelpError":
                 exc.show()
             else:

@@ -25,8 +25,8 @@ from agentgan.schema.columns import Column, columns
 from agentgan.schema.rules import compile_rule
 
 MAX_FAKER_VALUE_CHARS = 500
-"""Longest value a Faker provider may return in a trial call; longer ones (documents,
-archives, JSON blobs) are rejected as column values."""
+"""Maximum length, in characters, of the value a Faker provider returns in a trial call.
+Providers of longer values (documents, archives, JSON blobs) are rejected."""
 
 _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,),
@@ -126,9 +126,9 @@ def _check_column(column: Column) -> None:
             f"Column {name!r} has minimum {lower} above maximum {upper}; swap or fix them."
         )
     if lower is not None and upper is not None and _interval_is_empty(column):
-        kind = "integer" if column.type == "integer" else "value"
+        noun = "integer" if column.type == "integer" else "value"
         raise SchemaError(
-            f"Column {name!r} allows no {kind} between its bounds {lower} and {upper} "
+            f"Column {name!r} allows no {noun} between its bounds {lower} and {upper} "
             "(exclusive bounds exclude the bound itself); widen them."
         )
     min_length, max_length = column.spec.get("minLength"), column.spec.get("maxLength")

@@ -234,9 +234,9 @@ def _check_syntax(node: ast.AST, text: str) -> None:
         return
     described = _SYNTAX_NAMES.get(type(node), type(node).__name__)
     fragment = ast.unparse(node) if isinstance(node, ast.expr) else ""
-    shown = f" ({fragment})" if fragment and fragment != text.strip() else ""
+    detail = f" ({fragment})" if fragment and fragment != text.strip() else ""
     raise RuleError(
-        f"Rule {text!r} uses {described}{shown}, which rules do not allow; use column "
+        f"Rule {text!r} uses {described}{detail}, which rules do not allow; use column "
         "names, numbers, strings, arithmetic, comparisons, and/or/not, 'in [...]', "
         f"'x if c else y' and the functions {', '.join(sorted(FUNCTIONS))}."
     )
@@ -324,6 +324,7 @@ def _evaluate(node: ast.AST, data: Mapping[str, Any], text: str) -> Any:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or node.value is None or isinstance(node.value, str):
             return node.value
+        assert isinstance(node.value, (int, float))  # other constants fail compile_rule
         return np.float64(node.value)
 
     if isinstance(node, ast.Name):
@@ -417,7 +418,7 @@ def _plain(value: Any) -> Any:
 
 
 def _is_text(value: Any) -> bool:
-    """True for a string, or a Series that holds strings (object or string dtype)."""
+    """True for a string, or a Series that contains strings (object or string dtype)."""
     if isinstance(value, str):
         return True
     if isinstance(value, pd.Series):
