@@ -188,6 +188,19 @@ def test_request_without_columns_raises() -> None:
         schema_from_request("please make something nice")
 
 
+def test_empty_dates_name_column() -> None:
+    with pytest.raises(SchemaError, match="Column 'claim_date': .* from 2019-05-01 to 2019-01-01"):
+        schema_from_request("insurance claims between 2019-05-01 and 2019-01-01")
+
+
+def test_one_sided_bound_on_text_column() -> None:
+    spec = apply_range(default_column("noise_level"), {"exclusiveMaximum": 0})
+
+    assert spec["type"] == "integer"
+    assert spec["minimum"] == -101
+    assert spec["maximum"] == -1
+
+
 def test_empty_range_raises() -> None:
     with pytest.raises(SchemaError, match="which is empty"):
         apply_range({"type": "integer", "minimum": 0, "maximum": 10}, {"minimum": 9, "maximum": 3})

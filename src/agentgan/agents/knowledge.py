@@ -15,7 +15,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agentgan.agents.knowledge_llm import schema_with_provider
-from agentgan.errors import UsageError
+from agentgan.errors import SchemaError, UsageError
 from agentgan.graph.context import MAX_ROWS, Context, context_of
 from agentgan.graph.state import State
 from agentgan.io import new_run_dir
@@ -211,11 +211,18 @@ def look_up_columns(
 
 
 def _constrained(spec: dict[str, Any], name: str, request: RequestSpec) -> dict[str, Any]:
-    """Apply the request's range, dates, categories and shares for one column."""
-    if name in request.ranges:
-        spec = apply_range(spec, request.ranges[name])
-    if name in request.dates and spec.get("format") in ("date", "date-time"):
-        spec = apply_dates(spec, request.dates[name])
+    """Apply the request's range, dates, categories and shares for one column.
+
+    Raises:
+        SchemaError: the range or dates leave the column no value.
+    """
+    try:
+        if name in request.ranges:
+            spec = apply_range(spec, request.ranges[name])
+        if name in request.dates and spec.get("format") in ("date", "date-time"):
+            spec = apply_dates(spec, request.dates[name])
+    except SchemaError as exc:
+        raise SchemaError(f"Column {name!r}: {exc}") from exc
     if name in request.categories:
         spec = apply_categories(spec, request.categories[name])
     if name in request.shares:
