@@ -7,6 +7,7 @@ brief training. The corpus is `tests/data/request_corpus.yaml`.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -131,3 +132,27 @@ def test_german_request_gives_german_names(fast_context: dict[str, Any]) -> None
     assert hits > 0.8
     assert set(frame["currency"]) == {"EUR"}
     assert schema["properties"]["salary"]["x-unit"].startswith("EUR")
+
+
+def test_schema_command_warns_and_writes(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from agentgan.cli import app
+
+    out = tmp_path / "schema.json"
+    outcome = CliRunner().invoke(
+        app,
+        [
+            "schema",
+            "200 employees in Germany with columns name, salary and shoe_size",
+            "--out",
+            str(out),
+        ],
+    )
+    schema = json.loads(out.read_text("utf-8"))
+
+    assert outcome.exit_code == 0, outcome.output
+    assert "'shoe_size' is not in the knowledge base" in " ".join(outcome.output.split())
+    assert list(schema["properties"]) == ["name", "salary", "shoe_size"]
+    assert schema["x-locale"] == "de_DE"
+    assert schema["x-rows"] == 200
