@@ -122,6 +122,18 @@ BAD_SCHEMAS = [
         "Column 'plan' has an invalid pattern '\\[a-'",
     ),
     (
+        "pattern with nested repetition",
+        changed(col_plan={"type": "string", "pattern": "^([a-z]+)*$"}),
+        SchemaError,
+        r"Column 'plan' has the pattern .*repeats a group that itself repeats",
+    ),
+    (
+        "pattern too long",
+        changed(col_plan={"type": "string", "pattern": "a" * 600}),
+        SchemaError,
+        "Column 'plan' has a pattern of 600 characters; the maximum is 500",
+    ),
+    (
         "required column missing",
         changed(required=["age", "income"]),
         SchemaError,

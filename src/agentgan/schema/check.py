@@ -28,6 +28,14 @@ MAX_FAKER_VALUE_CHARS = 500
 """Maximum length, in characters, of the value a Faker provider returns in a trial call.
 Providers of longer values (documents, archives, JSON blobs) are rejected."""
 
+MAX_PATTERN_CHARS = 500
+"""Maximum length of a column's regular expression."""
+
+_NESTED_REPETITION = re.compile(
+    r"\((?:[^()\\]|\\.)*(?:[+*]|\{\d*,\d*\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d*,)"
+)
+"""A group that contains an open repetition and is itself repeated, such as `(a+)+`."""
+
 _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,),
     "number": (int, float),
@@ -147,12 +155,7 @@ def _check_column(column: Column) -> None:
         _check_enum(column)
 
     if column.pattern is not None:
-        try:
-            re.compile(column.pattern)
-        except re.error as exc:
-            raise SchemaError(
-                f"Column {name!r} has an invalid pattern {column.pattern!r}: {exc}."
-            ) from exc
+        _check_pattern(name, column.pattern)
 
     if column.format in ("date", "date-time") and column.type != "string":
         raise SchemaError(f"Column {name!r} has format {column.format} but is not a string.")
@@ -177,6 +180,30 @@ def _check_column(column: Column) -> None:
 
     if column.derived is not None and column.generator is not None:
         raise SchemaError(f"Column {name!r} has both x-derived and x-generator; keep one.")
+
+
+def _check_pattern(name: str, pattern: str) -> None:
+    """Check that a pattern compiles, is short, and has no nested repetition.
+
+    Python's `re` has no time limit, and a nested repetition such as `(a+)+$` can take
+    exponential time on a value that almost matches, which would hang the validator.
+    NOTE: the nesting test reads the pattern text; other slow patterns can still pass.
+    """
+    if len(pattern) > MAX_PATTERN_CHARS:
+        raise SchemaError(
+            f"Column {name!r} has a pattern of {len(pattern)} characters; the maximum is "
+            f"{MAX_PATTERN_CHARS}."
+        )
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise SchemaError(f"Column {name!r} has an invalid pattern {pattern!r}: {exc}.") from exc
+    if _NESTED_REPETITION.search(pattern):
+        raise SchemaError(
+            f"Column {name!r} has the pattern {pattern!r}, which repeats a group that itself "
+            "repeats (as in '(a+)+'); such patterns can take exponential time. Rewrite it "
+            "without the nested repetition."
+        )
 
 
 def _interval_is_empty(column: Column) -> bool:
