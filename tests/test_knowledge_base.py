@@ -183,6 +183,15 @@ def test_listed_column_keeps_written_name() -> None:
     assert schema["properties"]["total"]["x-derived"] == "round(qty * unit_price, 2)"
 
 
+def test_unplaced_bound_warns() -> None:
+    schema = schema_from_request("customers with gender, and under 500 of something")
+
+    assert schema["x-warnings"] == [
+        "The phrase 'under 500' names no column, so it was not applied; write the column "
+        "next to it, for example 'income under 50000'."
+    ]
+
+
 def test_request_without_columns_raises() -> None:
     with pytest.raises(UsageError, match="No column or known subject"):
         schema_from_request("please make something nice")

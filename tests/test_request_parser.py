@@ -80,6 +80,13 @@ def test_one_sided_and_signed_bounds(text: str, column: str, bounds: dict[str, f
     assert parse(text).ranges[column] == bounds
 
 
+def test_bound_without_column_is_unplaced() -> None:
+    request = parse("customers with gender, and under 500 of something")
+
+    assert request.ranges == {}
+    assert request.unplaced == ["under 500"]
+
+
 def test_comma_after_number_ends_range() -> None:
     request = parse("products with price under 50, stock quantity up to 500")
 

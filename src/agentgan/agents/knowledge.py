@@ -150,6 +150,11 @@ def schema_from_request(prompt: str, knowledge: KnowledgeBase | None = None) -> 
         )
         logger.info(warnings[-1])
     columns = {name: looked_up[name] for name in names}
+    for phrase in request.unplaced:
+        warnings.append(
+            f"The phrase {phrase!r} names no column, so it was not applied; write the column "
+            "next to it, for example 'income under 50000'."
+        )
 
     for name, formula in domain.get("derived", {}).items():
         if name in columns:

@@ -103,6 +103,8 @@ class RequestSpec:
     country: str | None = None
     locale: str | None = None
     currency: str | None = None
+    unplaced: list[str] = field(default_factory=list)
+    """Range and date phrases tied to no column, as written in the request."""
 
 
 @dataclass
@@ -475,7 +477,9 @@ def _tie_expressions(
         if target is None and expression.dates:
             target = _main_date_column(spec, knowledge)
         if target is None:
-            logger.info("No column found for %r", lowered[expression.start : expression.end])
+            phrase = lowered[expression.start : expression.end].strip()
+            logger.info("No column found for %r", phrase)
+            spec.unplaced.append(phrase)
             continue
 
         kind = (
