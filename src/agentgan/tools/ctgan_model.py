@@ -153,6 +153,19 @@ def choose_settings(
     )
 
 
+def condition_column(
+    schema: dict[str, Any], transform: TableTransform, wanted: str | None
+) -> str | None:
+    """The discrete column to condition sampling on: `wanted`, else the schema's target."""
+    discrete = set(transform.discrete_columns)
+    if wanted:
+        return wanted if wanted in discrete else None
+    for name, spec in schema.get("properties", {}).items():
+        if spec.get("x-role") == "target" and name in discrete:
+            return str(name)
+    return None
+
+
 def resolve_device(device: str) -> str:
     """Return "cuda" or "cpu" for a device setting of "auto", "cpu" or "cuda".
 
@@ -193,13 +206,24 @@ class SeedModel:
         settings: TrainingSettings,
         progress: ProgressCallback | None = None,
         retries: int = 1,
+        condition: str | None = None,
     ) -> SeedModel:
         """Fit the transform and CTGAN on the seed rows.
+
+        Args:
+            seeds: The seed rows.
+            schema: Their schema.
+            settings: From `choose_settings`.
+            progress: Called with epoch events.
+            retries: Trainings with another random seed after NaN losses.
+            condition: Discrete column every sampled row is conditioned on; defaults to
+                the column the schema marks `x-role: target`, if it is discrete.
 
         Raises:
             TrainingError: CTGAN fails, or its losses are NaN on every attempt.
         """
         transform = TableTransform.fit(seeds, schema)
+        transform.condition = condition_column(schema, transform, condition)
         transform.copy_guard = fit_copy_guard(seeds, transform)
         prepared = transform.forward(seeds)
         transform.targets = fit_targets(prepared, transform.discrete_columns)
@@ -235,19 +259,21 @@ class SeedModel:
             "extreme values or lower --batch-size."
         )
 
-    def sample(self, count: int, seed: int, start: int = 0) -> pd.DataFrame:
+    def sample(
+        self, count: int, seed: int, start: int = 0, pool_factor: float = POOL_FACTOR
+    ) -> pd.DataFrame:
         """Sample `count` rows in the schema's column order and types.
 
         Args:
             count: Rows to return.
             seed: Random seed of this batch; the same seed gives the same rows.
             start: Index of the first row, so that generated IDs continue across batches.
+            pool_factor: Rows drawn per row returned, for matching the seed's category shares.
         """
         rng = np.random.default_rng(seed)
         if self.transform.modelled:
-            self.synthesizer.set_random_state(seed)
-            pool = math.ceil(count * POOL_FACTOR) if self.transform.targets else count
-            raw = self._generate(pool)
+            pool = math.ceil(count * pool_factor) if self.transform.targets else count
+            raw = self._generate(pool, seed)
             if pool > count:
                 raw = raw.iloc[select_rows(raw, self.transform.targets, count, rng)].reset_index(
                     drop=True
@@ -272,20 +298,72 @@ class SeedModel:
             frame[name] = finish_values(by_name[name], evaluate(formulas[name], frame), rng)
         return frame[[column.name for column in parsed]]
 
-    def _generate(self, count: int) -> pd.DataFrame:
+    def _generate(self, count: int, seed: int) -> pd.DataFrame:
         """Run CTGAN's generator in batches of up to `SAMPLE_BATCH` rows.
 
         CTGAN samples in batches of its training batch size, which for a small seed is a
         few dozen rows: a million rows would take tens of thousands of generator calls. The
         generator holds no batch-size-dependent weights, so a larger batch gives rows from
         the same model far faster.
+
+        With a condition column (the schema's target), every row is generated under a
+        condition on that column, its value drawn at the seed's shares, so that the other
+        columns follow their learned relation to the target. CTGAN's own
+        `condition_column` sampling sets one value for a whole batch and indexes the
+        condition vector wrongly for any discrete column after a continuous one, so the
+        vector is built here.
         """
-        trained = self.synthesizer._batch_size
-        self.synthesizer._batch_size = max(trained, min(count, SAMPLE_BATCH))
-        try:
-            return self.synthesizer.sample(count)
-        finally:
-            self.synthesizer._batch_size = trained
+        import torch
+
+        synthesizer = self.synthesizer
+        condition = self._condition_vectors(count, np.random.default_rng(seed))
+        if condition is None:
+            trained = synthesizer._batch_size
+            synthesizer._batch_size = max(trained, min(count, SAMPLE_BATCH))
+            try:
+                synthesizer.set_random_state(seed)
+                return synthesizer.sample(count)
+            finally:
+                synthesizer._batch_size = trained
+
+        device = synthesizer._device
+        parts = []
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            torch.manual_seed(seed)
+            for first in range(0, count, SAMPLE_BATCH):
+                size = max(min(SAMPLE_BATCH, count - first), 2)
+                noise = torch.randn(size, synthesizer._embedding_dim)
+                cond = torch.from_numpy(condition[first : first + size]).to(device)
+                if len(cond) < size:
+                    cond = torch.cat([cond, cond[: size - len(cond)]], dim=0)
+                fake = synthesizer._generator(torch.cat([noise.to(device), cond], dim=1))
+                parts.append(synthesizer._apply_activate(fake).cpu().numpy())
+        data = np.concatenate(parts, axis=0)[:count]
+        return synthesizer._transformer.inverse_transform(data)
+
+    def _condition_vectors(self, count: int, rng: np.random.Generator) -> np.ndarray | None:
+        """One-hot condition vectors on the condition column, or None without one."""
+        name = self.transform.condition
+        sampler = getattr(self.synthesizer, "_data_sampler", None)
+        if not name or sampler is None or name not in self.transform.targets:
+            return None
+        discrete = 0
+        for info in self.synthesizer._transformer._column_transform_info_list:
+            if info.column_name == name:
+                break
+            if info.column_type == "discrete":
+                discrete += 1
+        else:
+            return None
+        categories = [str(value) for value in info.transform.dummies]
+        shares = self.transform.targets[name]
+        weights = np.array([shares.get(value, 0.0) for value in categories], dtype=float)
+        if weights.sum() <= 0:
+            return None
+        chosen = rng.choice(len(categories), size=count, p=weights / weights.sum())
+        vectors = np.zeros((count, sampler.dim_cond_vec()), dtype="float32")
+        vectors[np.arange(count), sampler._discrete_column_cond_st[discrete] + chosen] = 1.0
+        return vectors
 
     def novel_rows(self, frame: pd.DataFrame, seed: int) -> pd.Series:
         """Mark the rows to keep: rows that copy a seed row beyond the allowed share are dropped.

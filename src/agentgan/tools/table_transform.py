@@ -113,11 +113,13 @@ class TableTransform:
         transforms: list[ColumnTransform],
         copy_guard: dict[str, Any] | None = None,
         targets: dict[str, dict[str, float]] | None = None,
+        condition: str | None = None,
     ):
         self.schema = schema
         self.transforms = transforms
         self.copy_guard: dict[str, Any] = copy_guard or {}
         self.targets: dict[str, dict[str, float]] = targets or {}
+        self.condition = condition
         self._columns = {column.name: column for column in columns(schema)}
 
     @classmethod
@@ -237,13 +239,20 @@ class TableTransform:
             "transforms": [asdict(t) for t in self.transforms],
             "copy_guard": self.copy_guard,
             "targets": self.targets,
+            "condition": self.condition,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TableTransform:
         """Rebuild a transform saved with `to_dict`."""
         transforms = [ColumnTransform(**item) for item in data["transforms"]]
-        return cls(data["schema"], transforms, data.get("copy_guard"), data.get("targets"))
+        return cls(
+            data["schema"],
+            transforms,
+            data.get("copy_guard"),
+            data.get("targets"),
+            data.get("condition"),
+        )
 
 
 def clean_frame(frame: pd.DataFrame, parsed: list[Column]) -> pd.DataFrame:

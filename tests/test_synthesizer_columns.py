@@ -1,0 +1,72 @@
+"""Column handling around CTGAN that needs no training: identifiers, quantiles, raking."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from agentgan.tools.identifiers import learn_pattern, make_identifiers
+from agentgan.tools.marginals import calibrate, select_rows
+from agentgan.tools.table_transform import TableTransform, coerce_numbers
+
+
+def test_positional_ids_follow_the_seed_pattern_and_never_reuse_a_seed_id() -> None:
+    seeds = pd.Series(
+        ["7590-VHVEG", "5575-GNVDE", "3668-QPYBK", "7795-CFOCW", "9237-HQITU", "9305-CDSKC"]
+    )
+    pattern = learn_pattern(seeds)
+    assert pattern["kind"] == "positional"
+    assert pattern["positions"][4] == {"literal": "-"}
+
+    made = make_identifiers(pattern, 50_000, np.random.default_rng(1))
+    assert made.str.fullmatch(r"\d{4}-[A-Z]{5}").all()
+    assert made.is_unique
+    assert not made.isin(seeds).any()
+
+
+def test_sequence_ids_continue_after_the_seed_and_across_chunks() -> None:
+    pattern = learn_pattern(pd.Series(["C0001", "C0002", "C0017", "C0009", "C0004"]))
+    first = make_identifiers(pattern, 3, np.random.default_rng(0))
+    second = make_identifiers(pattern, 2, np.random.default_rng(0), start=3)
+    assert list(first) + list(second) == ["C0018", "C0019", "C0020", "C0021", "C0022"]
+
+    numbers = learn_pattern(pd.Series([101, 205, 150, 320, 99]), integer=True)
+    assert list(make_identifiers(numbers, 3, None)) == [321, 322, 323]  # type: ignore[arg-type]
+
+
+def test_money_text_and_missing_tokens_are_read() -> None:
+    values = pd.Series(["$60.00", "1,200", " 15 ", "N/A", "unknown", None, 7.5], dtype=object)
+    read = coerce_numbers(values)
+    assert read.tolist()[:3] == [60.0, 1200.0, 15.0]
+    assert read.iloc[3:6].isna().all() and read.iloc[6] == 7.5
+
+
+def test_numbers_come_back_inside_bounds_with_the_seed_share_at_a_bound() -> None:
+    rng = np.random.default_rng(0)
+    fees = np.where(rng.random(200) < 0.6, 0.0, np.round(rng.lognormal(2, 1, 200), 2))
+    seeds = pd.DataFrame({"late_fees": fees, "billing_day": rng.integers(1, 32, 200)})
+    schema = {
+        "type": "object",
+        "properties": {
+            "late_fees": {"type": "number", "minimum": 0},
+            "billing_day": {"type": "integer", "minimum": 1, "maximum": 31},
+        },
+    }
+    transform = TableTransform.fit(seeds, schema)
+    forward = transform.forward(seeds)
+    # Scores from a badly trained generator: shifted and far too wide.
+    raw = pd.DataFrame({name: rng.normal(3.0, 4.0, 5000) for name in forward})
+    out = transform.inverse(calibrate(raw, transform.continuous_columns, rng), rng)
+
+    assert out["late_fees"].min() >= 0 and out["billing_day"].between(1, 31).all()
+    assert abs((out["late_fees"] == 0).mean() - (fees == 0).mean()) < 0.03
+    assert (out["billing_day"] == 31).mean() < 0.08 and (out["billing_day"] == 1).mean() < 0.08
+
+
+def test_raking_brings_an_over_produced_rare_class_back_to_its_share() -> None:
+    rng = np.random.default_rng(0)
+    pool = pd.DataFrame({"plan": rng.choice(["Basic", "Enterprise"], 6000, p=[0.8, 0.2])})
+    chosen = select_rows(pool, {"plan": {"Basic": 0.97, "Enterprise": 0.03}}, 4000, rng)
+    share = (pool.iloc[chosen]["plan"] == "Enterprise").mean()
+    assert len(chosen) == 4000 and len(set(chosen)) == 4000
+    assert 0.02 <= share <= 0.06  # from 20% in the pool; a third of the pool is left out
