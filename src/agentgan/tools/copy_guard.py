@@ -2,8 +2,8 @@
 
 A row copies a seed row when it equals that row on every column the GAN learned
 (identifier, Faker and derived columns are left out: they are made fresh for every row).
-Seed rows are kept only as 64-bit hashes of a normalized form, so the model folder holds no
-seed row in clear.
+Seed rows are kept only as 64-bit hashes of a normalized form, so the model folder contains
+no seed row in clear.
 
 When the seed's columns are all discrete and allow few combinations of values (three
 columns of three, three and two values allow 18), a faithful model cannot avoid

@@ -49,7 +49,7 @@ ProgressCallback = Callable[[dict[str, Any]], None]
 
 @dataclass
 class StreamSummary:
-    """What `sample_to_file` did."""
+    """Counts and timing of one `sample_to_file` run."""
 
     path: str
     rows: int
@@ -226,7 +226,7 @@ def export_model(model_dir: str | Path, target: str | Path, *, force: bool = Fal
 
     Raises:
         OutputError: `target` exists and `force` is false, or it is a file or a folder
-            that holds something other than an agentgan model.
+            that contains something other than an agentgan model.
     """
     source, destination = Path(model_dir), Path(target).expanduser()
     check_model_target(destination, force=force)
@@ -262,7 +262,7 @@ def check_model_target(target: Path, *, force: bool = False) -> None:
         return
     if not (target / "manifest.json").is_file():
         raise OutputError(
-            f"--model-out {str(target)!r} holds files that are not an agentgan model; "
+            f"--model-out {str(target)!r} contains files that are not an agentgan model; "
             "choose an empty or new folder."
         )
     if not force:

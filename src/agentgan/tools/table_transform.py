@@ -75,7 +75,7 @@ MISSING_TOKENS = frozenset(
         "#n/a",
     }
 )
-"""Text that a numeric column holds in place of a number, read as missing."""
+"""Text in a numeric column that stands for a missing number (compared in lower case)."""
 
 _NUMBER_NOISE = re.compile(r"[\s$€£¥,%]")
 _ORDER_RULE = re.compile(r"^\s*([A-Za-z_]\w*)\s*(>=|<=|>|<)\s*([A-Za-z_]\w*)\s*$")
@@ -349,12 +349,11 @@ def _fit_column(column: Column, values: pd.Series) -> ColumnTransform:
 
 
 def _soft_bounds(column: Column, numeric: pd.Series) -> tuple[float, float]:
-    """Declared bounds, else the seed's range widened by `RANGE_MARGIN` of its span.
+    """Return the declared bounds, else the seed's range widened by `RANGE_MARGIN` of its span.
 
-    A column whose seed values are all non-negative (an amount, a count) is kept
-    non-negative. Samples of a GAN trained on a hundred rows that fall far outside the
-    seed's range are noise rather than signal; the logit keeps them inside without
-    piling them up at the edges.
+    A column whose seed values are all non-negative (an amount, a count) stays
+    non-negative. Samples far outside the seed's range are noise from a GAN trained on a
+    few rows, so the quantile interpolation ends at these bounds.
     """
     low, high = float(numeric.min()), float(numeric.max())
     span = max(high - low, abs(high) * 0.1, 1e-6)
@@ -512,6 +511,7 @@ def _inverse_ordered(
         pd.to_numeric(values, errors="coerce").astype(float), transform.knots, 0.0, 1.0
     )
     low = _to_days(base) if transform.dates else pd.to_numeric(base, errors="coerce").astype(float)
+    assert transform.lower is not None and transform.upper is not None
     start = np.maximum(low.fillna(transform.lower), transform.lower)
     span = np.maximum(transform.upper - start, 0.0)
     high = start + position * span
@@ -553,7 +553,10 @@ def _constant_series(column: Column, value: Any, count: int, index: pd.Index) ->
 
 
 def _knots(values: pd.Series) -> list[float]:
-    """Sorted seed values, thinned to `MAX_KNOTS` quantiles for large seeds."""
+    """Return the sorted seed values, thinned to `MAX_KNOTS` quantiles for large seeds."""
+    # NOTE: for seeds of up to MAX_KNOTS rows the saved transform contains each numeric
+    # column's seed values (sorted, so not linked across columns); the copy guard stores
+    # whole rows only as hashes.
     ordered = np.sort(values.dropna().to_numpy(dtype=float))
     if len(ordered) > MAX_KNOTS:
         ordered = np.quantile(ordered, (np.arange(MAX_KNOTS) + 0.5) / MAX_KNOTS)
@@ -586,9 +589,10 @@ def _from_normal(
 
 
 def _position(transform: ColumnTransform, high: pd.Series, low: pd.Series) -> pd.Series:
-    """Where `high` lies between `max(low, own minimum)` and its own seed maximum, in [0, 1]."""
-    start = np.maximum(low.fillna(transform.lower), transform.lower)  # type: ignore[arg-type]
-    span = np.maximum(transform.upper - start, 1e-9)  # type: ignore[operator]
+    """Return where `high` lies between `max(low, own minimum)` and its seed maximum, in [0, 1]."""
+    assert transform.lower is not None and transform.upper is not None
+    start = np.maximum(low.fillna(transform.lower), transform.lower)
+    span = np.maximum(transform.upper - start, 1e-9)
     return ((high - start) / span).clip(0.0, 1.0)
 
 
