@@ -87,7 +87,9 @@ def row_hashes(frame: pd.DataFrame, names: list[str]) -> np.ndarray:
         if pd.api.types.is_bool_dtype(values):
             normalized[name] = values.astype(str)
         elif pd.api.types.is_numeric_dtype(values):
-            normalized[name] = pd.to_numeric(values).astype("float64").round(6).astype(str)
+            normalized[name] = pd.to_numeric(values).astype("float64").round(6)
+        elif pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            normalized[name] = values.astype(object).where(values.notna(), "nan")
         else:
             normalized[name] = values.map(_text)
     return pd.util.hash_pandas_object(pd.DataFrame(normalized), index=False).to_numpy()
