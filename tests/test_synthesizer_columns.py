@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from agentgan.tools.identifiers import learn_pattern, make_identifiers
 from agentgan.tools.marginals import calibrate, select_rows
@@ -70,3 +71,18 @@ def test_raking_brings_an_over_produced_rare_class_back_to_its_share() -> None:
     share = (pool.iloc[chosen]["plan"] == "Enterprise").mean()
     assert len(chosen) == 4000 and len(set(chosen)) == 4000
     assert 0.02 <= share <= 0.06  # from 20% in the pool; a third of the pool is left out
+
+
+def test_device_setting_resolves_or_names_the_fix() -> None:
+    import torch
+
+    from agentgan.errors import TrainingError
+    from agentgan.tools.ctgan_model import resolve_device
+
+    assert resolve_device("cpu") == "cpu"
+    assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(TrainingError, match="torch sees no GPU; use --device auto or cpu"):
+            resolve_device("cuda")
+    with pytest.raises(TrainingError, match="Unknown device 'tpu'; use auto, cpu or cuda"):
+        resolve_device("tpu")
