@@ -34,8 +34,8 @@ from agentgan.schema.assemble import (
 )
 from agentgan.schema.check import check_schema
 from agentgan.tools.knowledge_base import KnowledgeBase, load_knowledge_base
-from agentgan.tools.provider_fallback import node_attempt
 from agentgan.tools.profiling import prepare_sample
+from agentgan.tools.provider_fallback import node_attempt
 from agentgan.tools.request_parser import RequestSpec, parse_request
 
 logger = logging.getLogger(__name__)
@@ -116,7 +116,8 @@ def schema_from_request(prompt: str, knowledge: KnowledgeBase | None = None) -> 
     know get a typed default column and a warning in the schema's `x-warnings`.
 
     Raises:
-        UsageError: the request names no column and no known subject.
+        UsageError: the request names no column and no known subject, or is not in
+            English.
         SchemaError: the request's constraints leave a column empty ('between 9 and 3').
     """
     check_offline_language(prompt)

@@ -14,15 +14,14 @@ from typing import Any
 import pandas as pd
 from langgraph.runtime import Runtime
 
-from agentgan.errors import SeedError
-
 from agentgan.agents.seed_llm import seed_rows_with_provider
+from agentgan.errors import SeedError
 from agentgan.graph.context import Context, context_of
 from agentgan.graph.state import State
 from agentgan.io import records
 from agentgan.schema.sampler import sample_rows
-from agentgan.tools.provider_fallback import node_attempt
 from agentgan.tools.profiling import SEED_ROWS_IN_STATE
+from agentgan.tools.provider_fallback import node_attempt
 
 logger = logging.getLogger(__name__)
 
