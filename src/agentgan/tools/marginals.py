@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
+from agentgan.schema.sampler import case_mask
+
 RAKING_ROUNDS = 8
 WEIGHT_LIMIT = 50.0
 """Largest ratio between two rows' weights, so that one row never dominates."""
@@ -35,6 +37,39 @@ def fit_targets(prepared: pd.DataFrame, discrete: list[str]) -> dict[str, dict[s
         if name in prepared:
             shares = prepared[name].astype(str).value_counts(normalize=True)
             targets[name] = {str(key): float(value) for key, value in shares.items()}
+    return targets
+
+
+DEPENDENCY_PREFIX = "dependency:"
+
+
+def dependency_labels(frame: pd.DataFrame, schema: dict[str, Any]) -> dict[str, pd.Series]:
+    """Label each row with its cell of every declared dependency that has a categorical child.
+
+    The label is "<case index>|<child value>", with "-" for rows in no case, under the key
+    "dependency:<child>|<parent>". Dependencies over missing columns are skipped.
+    """
+    labels: dict[str, pd.Series] = {}
+    for dependency in schema.get("x-dependencies", []):
+        child, parent = dependency["child"], dependency["parent"]
+        child_spec = schema["properties"].get(child, {})
+        categorical = "enum" in child_spec or child_spec.get("type") == "boolean"
+        if not categorical or child not in frame or parent not in frame:
+            continue
+        case = pd.Series("-", index=frame.index, dtype=object)
+        for index, entry in reversed(list(enumerate(dependency["cases"]))):
+            case = case.mask(case_mask(frame[parent], entry["when"]), str(index))
+        name = f"{DEPENDENCY_PREFIX}{child}|{parent}"
+        labels[name] = (case + "|" + frame[child].astype(str)).to_numpy()
+    return labels
+
+
+def fit_dependency_targets(seeds: pd.DataFrame, schema: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Return the seed's share of each dependency cell, keyed as in `dependency_labels`."""
+    targets = {}
+    for name, values in dependency_labels(seeds, schema).items():
+        shares = pd.Series(values).value_counts(normalize=True)
+        targets[name] = {str(key): float(value) for key, value in shares.items()}
     return targets
 
 
