@@ -13,7 +13,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -47,7 +47,7 @@ RequestArgument = Annotated[
     str, typer.Argument(help="What table to make, e.g. 'customer churn data with age and gender'.")
 ]
 RowsOption = Annotated[
-    Optional[int], typer.Option("--rows", "-n", help="Rows to deliver (default: the count in the request, else 500).")
+    int | None, typer.Option("--rows", "-n", help="Rows to deliver (default: the count in the request, else 500).")
 ]
 SeedOption = Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives a byte-identical file.")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite output files that exist.")]
@@ -75,20 +75,20 @@ def generate(
     rows: RowsOption = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .csv, .parquet or .json.")] = Path("dataset.csv"),
     seed: SeedOption = 0,
-    schema_out: Annotated[Optional[Path], typer.Option("--schema-out", help="Also write the schema (JSON) here.")] = None,
-    schema_in: Annotated[Optional[Path], typer.Option("--schema", help="Use this schema file instead of building one.")] = None,
+    schema_out: Annotated[Path | None, typer.Option("--schema-out", help="Also write the schema (JSON) here.")] = None,
+    schema_in: Annotated[Path | None, typer.Option("--schema", help="Use this schema file instead of building one.")] = None,
     seed_rows: Annotated[int, typer.Option("--seed-rows", help="Seed rows to generate before CTGAN.")] = 100,
-    epochs: Annotated[Optional[int], typer.Option("--epochs", help="CTGAN epochs (default: chosen from the seed rows).")] = None,
-    batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="CTGAN batch size (default: chosen).")] = None,
+    epochs: Annotated[int | None, typer.Option("--epochs", help="CTGAN epochs (default: chosen from the seed rows).")] = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="CTGAN batch size (default: chosen).")] = None,
     device: Annotated[str, typer.Option("--device", help="Training device: auto, cpu or cuda.")] = "auto",
     max_rounds: Annotated[int, typer.Option("--max-rounds", help="Most rounds of seed regeneration and of top-up sampling.")] = 3,
-    model: Annotated[Optional[str], typer.Option("--model", help="Chat model: offline, auto, or provider:model such as openai:gpt-4o-mini (default: AGENTGAN_MODEL, else offline).")] = None,
-    base_url: Annotated[Optional[str], typer.Option("--base-url", help="Base URL of an OpenAI-compatible server, e.g. http://localhost:11434/v1 (default: OPENAI_BASE_URL).")] = None,
-    search: Annotated[Optional[str], typer.Option("--search", help="Search for the data look-up: auto, embedded, tavily or searx (default: AGENTGAN_SEARCH, else auto).")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Chat model: offline, auto, or provider:model such as openai:gpt-4o-mini (default: AGENTGAN_MODEL, else offline).")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="Base URL of an OpenAI-compatible server, e.g. http://localhost:11434/v1 (default: OPENAI_BASE_URL).")] = None,
+    search: Annotated[str | None, typer.Option("--search", help="Search for the data look-up: auto, embedded, tavily or searx (default: AGENTGAN_SEARCH, else auto).")] = None,
     on_provider_error: Annotated[str, typer.Option("--on-provider-error", help="After a chat model or search failure and its retries: fallback (embedded knowledge base, with a warning) or fail.")] = "fallback",
-    sample_data: Annotated[Optional[Path], typer.Option("--from", help="Real table (.csv or .parquet) to learn from instead of a request.")] = None,
-    report: Annotated[Optional[Path], typer.Option("--report", help="Also write the quality and privacy report here as one HTML page.")] = None,
-    target: Annotated[Optional[str], typer.Option("--target", help="Target column; the report adds the train-synthetic-test-real score.")] = None,
+    sample_data: Annotated[Path | None, typer.Option("--from", help="Real table (.csv or .parquet) to learn from instead of a request.")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Also write the quality and privacy report here as one HTML page.")] = None,
+    target: Annotated[str | None, typer.Option("--target", help="Target column; the report adds the train-synthetic-test-real score.")] = None,
     allow_copies: Annotated[bool, typer.Option("--allow-copies", help="Allow output rows equal to a row of the --from table.")] = False,
     review: Annotated[
         bool, typer.Option("--review", help="Show the schema; accept or edit it before training.")
@@ -236,7 +236,7 @@ def sample(
 @app.command()
 def schema(
     request: Annotated[str, typer.Argument(help="What table to describe; leave it out with --from.")] = "",
-    sample_data: Annotated[Optional[Path], typer.Option("--from", help="Infer the schema from this real table (.csv or .parquet).")] = None,
+    sample_data: Annotated[Path | None, typer.Option("--from", help="Infer the schema from this real table (.csv or .parquet).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Schema file to write (JSON).")] = Path("schema.json"),
     force: ForceOption = False,
     verbose: VerboseOption = False,

@@ -22,8 +22,10 @@ def route_after_knowledge(state: State, runtime: Runtime[Context]) -> Literal["r
 
 
 def route_after_validation(state: State) -> Literal["seed", "synthesizer", "report"]:
-    """Send valid seeds to CTGAN, failed seeds back to the seed generator, too few valid
-    rows back to the synthesizer, and a complete dataset to the report.
+    """Pick the node after the validator from its verdict.
+
+    Valid seeds go to CTGAN, failed seeds back to the seed generator, too few valid rows
+    back to the synthesizer for top-up sampling, and a complete dataset to the report.
 
     Raises:
         ValueError: the state holds no verdict the graph knows.

@@ -149,10 +149,10 @@ def apply_range(spec: dict[str, Any], bounds: dict[str, float]) -> dict[str, Any
                 "the lower bound first."
             )
     distribution = updated.get("x-distribution", {})
-    if distribution.get("kind") == "uniform" and "low" not in distribution and low is None:
+    if distribution.get("kind") == "uniform" and "low" not in distribution and low is None and high is not None:
         # A uniform draw needs both ends: put the missing one 100 units below the other.
         low = updated["minimum"] = 0 if high > 0 else high - 100
-    if distribution.get("kind") == "uniform" and "high" not in distribution and high is None:
+    if distribution.get("kind") == "uniform" and "high" not in distribution and high is None and low is not None:
         high = updated["maximum"] = low * 2 if low > 0 else low + 100
     updated["x-distribution"] = _fit_distribution(
         dict(updated.get("x-distribution", {})), low, high
