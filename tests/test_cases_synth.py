@@ -65,18 +65,20 @@ def test_c01_seven_rows_train_with_valid_batch_and_pac(cases_dir: Path) -> None:
 
     model = train(seeds, schema, epochs=60)
     summary = model.summary
-    assert summary.batch_size % 2 == 0 and summary.batch_size % summary.pac == 0
+    assert summary.batch_size % 2 == 0
+    assert summary.batch_size % summary.pac == 0
     assert summary.batch_size <= len(seeds)
     assert summary.steps == 60 * (len(seeds) // summary.batch_size)
 
     out = model.sample(300, seed=2)
     assert set(out["contract"]) <= set(seeds["contract"])
     assert out["tenure_months"].dtype == np.int64
-    assert (out["monthly_charges"] >= 0).all() and (out["total_charges"] >= 0).all()
+    assert (out["monthly_charges"] >= 0).all()
+    assert (out["total_charges"] >= 0).all()
     assert check_rows(out, schema).passed == len(out)
 
 
-def test_c01_fewer_rows_than_the_minimum_is_refused_by_name() -> None:
+def test_c01_too_few_rows_rejected() -> None:
     with pytest.raises(TrainingError, match=r"Too few seed rows to train CTGAN: 4; at least 5"):
         choose_settings(4)
 
@@ -146,7 +148,8 @@ def test_c04_bounds_hold_without_piling_up_at_them(cases_dir: Path) -> None:
             seed_share = float((seeds[name] == bound).mean())
             out_share = float((out[name] == bound).mean())
             assert out_share <= seed_share + 0.12, f"{name} piles up at {bound}: {out_share:.2f}"
-    assert out["age"].dtype == np.int64 and out["billing_day"].dtype == np.int64
+    assert out["age"].dtype == np.int64
+    assert out["billing_day"].dtype == np.int64
     assert out["billing_day"].nunique() >= 15
 
 
@@ -158,11 +161,13 @@ def test_c06_blanks_come_back_only_where_the_seed_has_them(cases_dir: Path) -> N
     out = model.sample(2000, seed=7)
     blank = out["total_charges"].isna()
     assert blank.eq(out["tenure_months"] == 0).all()
-    assert blank.any() and not blank.all()
+    assert blank.any()
+    assert not blank.all()
     assert check_rows(out, schema).passed == len(out)
 
     ids = out["customer_id"]
-    assert ids.is_unique and ids.str.fullmatch(r"C\d{4}").all()
+    assert ids.is_unique
+    assert ids.str.fullmatch(r"C\d{4}").all()
     assert not ids.isin(seeds["customer_id"]).any()
 
 
@@ -177,7 +182,8 @@ def test_c09_dates_stay_in_range_and_in_order(cases_dir: Path) -> None:
         assert out[name].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
         parsed = pd.to_datetime(out[name], format="%Y-%m-%d")
         seed_dates = pd.to_datetime(seeds[name])
-        assert parsed.min() >= seed_dates.min() and parsed.max() <= seed_dates.max()
+        assert parsed.min() >= seed_dates.min()
+        assert parsed.max() <= seed_dates.max()
         assert parsed.nunique() >= 20
     assert (out["last_active_date"] >= out["signup_date"]).all()
 

@@ -74,7 +74,8 @@ def test_sample_writes_exactly_the_rows_asked_across_chunks(
     frame = pd.read_parquet(out)
 
     assert len(frame) == summary.rows == 2_345
-    assert summary.chunks >= 5 and events[-1]["written"] == 2_345
+    assert summary.chunks >= 5
+    assert events[-1]["written"] == 2_345
     assert check_rows(frame, SCHEMA).passed == 2_345
     assert frame["account"].is_unique
     assert frame["account"].str.fullmatch(r"\d{4}-[A-Z]{5}").all()
@@ -105,12 +106,14 @@ def test_sample_command_writes_csv_identically_per_seed(model_dir: Path, tmp_pat
         assert result.exit_code == 0, result.output
     assert first.read_bytes() == second.read_bytes()
     frame = pd.read_csv(first)
-    assert len(frame) == 1500 and check_rows(frame, SCHEMA).passed == 1500
+    assert len(frame) == 1500
+    assert check_rows(frame, SCHEMA).passed == 1500
 
     again = runner.invoke(
         app, ["sample", "--model", str(model_dir), "--rows", "10", "--out", str(first)]
     )
-    assert again.exit_code == 1 and "--force" in again.output
+    assert again.exit_code == 1
+    assert "--force" in again.output
 
 
 def test_sample_command_refuses_bad_requests(model_dir: Path, tmp_path: Path) -> None:
@@ -118,19 +121,22 @@ def test_sample_command_refuses_bad_requests(model_dir: Path, tmp_path: Path) ->
     zero = runner.invoke(
         app, ["sample", "--model", str(model_dir), "--rows", "0", "--out", str(tmp_path / "x.csv")]
     )
-    assert zero.exit_code == 2 and "--rows must be at least 1, not 0" in zero.output
+    assert zero.exit_code == 2
+    assert "--rows must be at least 1, not 0" in zero.output
     json_out = runner.invoke(
         app, ["sample", "--model", str(model_dir), "--rows", "5", "--out", str(tmp_path / "x.json")]
     )
-    assert json_out.exit_code == 2 and "writes .csv or .parquet" in json_out.output
+    assert json_out.exit_code == 2
+    assert "writes .csv or .parquet" in json_out.output
     missing = runner.invoke(
         app, ["sample", "--model", str(tmp_path), "--rows", "5", "--out", str(tmp_path / "x.csv")]
     )
-    assert missing.exit_code == 1 and "not an agentgan model folder" in missing.output
+    assert missing.exit_code == 1
+    assert "not an agentgan model folder" in missing.output
     assert not (tmp_path / "x.csv").exists()
 
 
-def test_a_tampered_model_folder_is_refused(model_dir: Path, tmp_path: Path) -> None:
+def test_tampered_model_folder_rejected(model_dir: Path, tmp_path: Path) -> None:
     copy = export_model(model_dir, tmp_path / "copy")
     SeedModel.load(copy)
 
@@ -147,7 +153,7 @@ def test_a_tampered_model_folder_is_refused(model_dir: Path, tmp_path: Path) -> 
     assert "Traceback" not in result.output
 
 
-def test_a_folder_signed_with_another_key_is_refused(
+def test_foreign_key_model_folder_rejected(
     model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     copy = export_model(model_dir, tmp_path / "elsewhere")
@@ -195,7 +201,8 @@ def test_generate_saves_a_model_that_sample_loads(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    assert (folder / "schema.json").is_file() and (folder / "manifest.json").is_file()
+    assert (folder / "schema.json").is_file()
+    assert (folder / "manifest.json").is_file()
 
     out = tmp_path / "more.csv"
     sampled = runner.invoke(

@@ -39,7 +39,8 @@ def test_money_text_and_missing_tokens_are_read() -> None:
     values = pd.Series(["$60.00", "1,200", " 15 ", "N/A", "unknown", None, 7.5], dtype=object)
     read = coerce_numbers(values)
     assert read.tolist()[:3] == [60.0, 1200.0, 15.0]
-    assert read.iloc[3:6].isna().all() and read.iloc[6] == 7.5
+    assert read.iloc[3:6].isna().all()
+    assert read.iloc[6] == 7.5
 
 
 def test_numbers_come_back_inside_bounds_with_the_seed_share_at_a_bound() -> None:
@@ -59,9 +60,11 @@ def test_numbers_come_back_inside_bounds_with_the_seed_share_at_a_bound() -> Non
     raw = pd.DataFrame({name: rng.normal(3.0, 4.0, 5000) for name in forward})
     out = transform.inverse(calibrate(raw, transform.continuous_columns, rng), rng)
 
-    assert out["late_fees"].min() >= 0 and out["billing_day"].between(1, 31).all()
+    assert out["late_fees"].min() >= 0
+    assert out["billing_day"].between(1, 31).all()
     assert abs((out["late_fees"] == 0).mean() - (fees == 0).mean()) < 0.03
-    assert (out["billing_day"] == 31).mean() < 0.08 and (out["billing_day"] == 1).mean() < 0.08
+    assert (out["billing_day"] == 31).mean() < 0.08
+    assert (out["billing_day"] == 1).mean() < 0.08
 
 
 def test_raking_brings_an_over_produced_rare_class_back_to_its_share() -> None:
@@ -69,7 +72,8 @@ def test_raking_brings_an_over_produced_rare_class_back_to_its_share() -> None:
     pool = pd.DataFrame({"plan": rng.choice(["Basic", "Enterprise"], 6000, p=[0.8, 0.2])})
     chosen = select_rows(pool, {"plan": {"Basic": 0.97, "Enterprise": 0.03}}, 4000, rng)
     share = (pool.iloc[chosen]["plan"] == "Enterprise").mean()
-    assert len(chosen) == 4000 and len(set(chosen)) == 4000
+    assert len(chosen) == 4000
+    assert len(set(chosen)) == 4000
     assert 0.02 <= share <= 0.06  # from 20% in the pool; a third of the pool is left out
 
 

@@ -17,7 +17,7 @@ from agentgan.graph.state import State
 
 
 def route_after_knowledge(state: State, runtime: Runtime[Context]) -> Literal["review", "seed"]:
-    """Send the schema to human review when the run context asks for it, else to the seeds."""
+    """Send the schema to human review when the run context sets `review`, else to the seeds."""
     return "review" if context_of(runtime).review else "seed"
 
 
@@ -28,7 +28,7 @@ def route_after_validation(state: State) -> Literal["seed", "synthesizer", "repo
     back to the synthesizer for top-up sampling, and a complete dataset to the report.
 
     Raises:
-        ValueError: the state holds no verdict the graph knows.
+        ValueError: the state contains no known verdict.
     """
     verdict = state.get("validation", {}).get("verdict")
     if verdict == "seeds_ok":

@@ -14,7 +14,7 @@ from typing_extensions import NotRequired, TypedDict
 
 
 class InputState(TypedDict):
-    """What a caller passes to `invoke`: a request, and optional overrides."""
+    """Input a caller passes to `invoke`: a request and optional overrides."""
 
     prompt: str
     rows: NotRequired[int]
@@ -50,7 +50,7 @@ class OutputState(TypedDict, total=False):
 class State(InputState, total=False):
     """Full state of one run.
 
-    `phase` tells the validator what it checks: "seed" after the seed generator, "synthetic"
+    `phase` selects what the validator checks: "seed" after the seed generator, "synthetic"
     after the synthesizer. The round counters bound the two loops.
     """
 
@@ -73,8 +73,8 @@ class State(InputState, total=False):
     run_dir: str
     seed_path: str
     """Parquet file of the seed table when the seeds are a real sample (`sample_data`);
-    `seed_rows` then holds only its first rows when the sample is large."""
+    `seed_rows` then contains only its first rows when the sample is large."""
     sample_profile: dict[str, Any]
-    """How the sample was read: file, encoding, separator, and coercions per column."""
+    """Profile of the sample reading: file, encoding, separator and coercions per column."""
     warnings: Annotated[list[str], operator.add]
     errors: Annotated[list[str], operator.add]

@@ -65,7 +65,8 @@ SAMPLE_BATCH = 20_000
 """Rows per generator call when sampling."""
 
 POOL_FACTOR = 3.0
-"""Rows drawn per row returned, so that discrete columns can be matched to the seed's shares."""
+"""Rows drawn per row returned, so that the kept subset can match the seed's shares per
+category and per declared dependency cell."""
 MODEL_FILES = ("ctgan.pt", "transform.json", "schema.json")
 FORMAT_VERSION = 1
 
@@ -94,7 +95,7 @@ class TrainingSettings:
 
 @dataclass
 class TrainingSummary:
-    """What happened in training, kept in the graph state."""
+    """Record of one training run (device, settings, time, losses), kept in the state."""
 
     device: str
     epochs: int
@@ -133,7 +134,7 @@ def choose_settings(
             "Give more sample rows or raise --seed-rows."
         )
 
-    pac = 10 if rows >= 200 else 5 if rows >= 40 else 2 if rows >= 8 else 1
+    pac = _pac_for(rows)
     if batch_size is None:
         unit = 2 * pac if pac % 2 else pac
         unit = max(unit, 2)
@@ -164,11 +165,11 @@ def condition_column(
 ) -> str | None:
     """The discrete column to condition sampling on, or None.
 
-    Only a column the caller names is used. The schema's target is not picked by default:
-    after the default 600 optimizer steps on about 100 seed rows the generator barely
-    follows a condition (asked for churn "Yes" only, it gave 39% "Yes" against 32% when
-    asked for "No"), and conditioning on the seed's target shares then lost both the
-    target's share and its relation to tenure in the churn example.
+    Only a column the caller names is used. The schema's target is not picked by default,
+    because after the default 600 optimizer steps on about 100 seed rows the generator
+    barely follows a condition. Conditioned on churn "Yes" only, it gave 39% "Yes", against
+    32% when conditioned on "No". In the churn example, conditioning on the target lost both
+    the churn share and its relation to tenure.
     """
     discrete = set(transform.discrete_columns)
     if wanted:
@@ -176,11 +177,22 @@ def condition_column(
     return None
 
 
+def _pac_for(rows: int) -> int:
+    """Return CTGAN's `pac` for a seed table: smaller packs for smaller tables."""
+    if rows >= 200:
+        return 10
+    if rows >= 40:
+        return 5
+    if rows >= 8:
+        return 2
+    return 1
+
+
 def resolve_device(device: str) -> str:
     """Return "cuda" or "cpu" for a device setting of "auto", "cpu" or "cuda".
 
     Raises:
-        TrainingError: "cuda" was asked for but torch sees no GPU.
+        TrainingError: "cuda" was requested but torch finds no GPU.
     """
     import torch
 
@@ -287,10 +299,10 @@ class SeedModel:
             raw = calibrate(self._generate(pool, seed), self.transform.continuous_columns, rng)
             frame = self.transform.inverse(raw, rng, start=start)
             if pool > count:
-                # Rake the pool towards the seed's shares of each discrete column and of
-                # each declared dependency cell (parent case x child value), then keep a
-                # weighted subset: the GAN makes every row, the selection keeps the
-                # relationships it only partly learned from a small seed.
+                # Rake the pool towards the seed's shares per discrete column and per declared
+                # dependency cell (parent case x child value), then keep a weighted subset.
+                # The GAN still makes every row, and the subset keeps relationships that it
+                # only partly learned from a small seed.
                 labelled = raw.assign(**dependency_labels(frame, self.schema))
                 chosen = select_rows(labelled, self.transform.targets, count, rng)
                 frame = frame.iloc[chosen].reset_index(drop=True)
@@ -558,7 +570,7 @@ def _losses(synthesizer: Any, keep: int = 200) -> list[dict[str, float]]:
 
 
 def _key() -> bytes:
-    """The user's model-signing key, created on first use (mode 0600)."""
+    """Return the user's model-signing key, creating it on first use (mode 0600)."""
     configured = os.environ.get("AGENTGAN_MODEL_KEY")
     if configured:
         return configured.encode("utf-8")

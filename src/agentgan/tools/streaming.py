@@ -17,7 +17,6 @@ import math
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from agentgan.errors import OutputError, UsageError, ValidationFailed
 from agentgan.io import atomic_path, table_format
 from agentgan.schema.columns import columns
 from agentgan.schema.validation import check_rows, summarize_failures
-from agentgan.tools.ctgan_model import SeedModel
+from agentgan.tools.ctgan_model import ProgressCallback, SeedModel
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +42,6 @@ STREAM_FORMATS = ("csv", "parquet")
 
 STREAM_POOL_FACTOR = 1.2
 """Rows drawn per row kept when streaming: less matching of category shares, less time."""
-
-ProgressCallback = Callable[[dict[str, Any]], None]
-
 
 @dataclass
 class StreamSummary:
