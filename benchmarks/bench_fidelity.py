@@ -52,7 +52,9 @@ def expand_agentgan(
 ) -> pd.DataFrame:
     """The CTGAN node: train on the seed rows, sample, keep valid rows that copy no seed row."""
     model = SeedModel.train(
-        seeds, schema, choose_settings(len(seeds), epochs=epochs, random_seed=split)
+        seeds,
+        schema,
+        choose_settings(len(seeds), epochs=epochs, random_seed=split, real_sample=True),
     )
     kept: list[pd.DataFrame] = []
     total, round_ = 0, 0

@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from agentgan.tools.identifiers import learn_pattern, make_identifiers
-from agentgan.tools.marginals import calibrate, select_rows
+from agentgan.tools.marginals import (
+    calibrate,
+    cell_frame,
+    fit_pair_targets,
+    fit_targets,
+    select_rows,
+)
 from agentgan.tools.table_transform import TableTransform, coerce_numbers
 
 
@@ -75,6 +81,50 @@ def test_raking_brings_an_over_produced_rare_class_back_to_its_share() -> None:
     assert len(chosen) == 4000
     assert len(set(chosen)) == 4000
     assert 0.02 <= share <= 0.06  # from 20% in the pool; a third of the pool is left out
+
+
+def test_pair_cells_restore_lost_relation() -> None:
+    # Seed: churn depends on contract and on tenure. Pool: churn independent of both, as
+    # from a briefly trained generator.
+    rng = np.random.default_rng(1)
+    contract = np.repeat(["Month-to-month", "One year", "Two year"], [60, 20, 20])
+    churn = np.array(["Yes"] * 30 + ["No"] * 30 + ["Yes"] * 2 + ["No"] * 38)
+    tenure = np.where(churn == "Yes", rng.normal(-1.0, 0.5, 100), rng.normal(0.5, 0.8, 100))
+    seed = pd.DataFrame({"contract": contract, "churn": churn, "tenure": tenure})
+    pairs = fit_pair_targets(seed, ["tenure"])
+    assert [pair["columns"] for pair in pairs] == [
+        ["contract", "churn"], ["contract", "tenure"], ["churn", "tenure"]
+    ]
+
+    pool = pd.DataFrame(
+        {
+            "contract": rng.choice(["Month-to-month", "One year", "Two year"], 20_000),
+            "churn": rng.choice(["Yes", "No"], 20_000, p=[0.2, 0.8]),
+            "tenure": rng.normal(0.0, 1.0, 20_000),
+        }
+    )
+    targets = fit_targets(seed, ["contract", "churn"])
+    chosen = select_rows(cell_frame(pool, ["tenure"]), targets, 2000, rng, pairs=pairs)
+    kept = pool.iloc[chosen]
+
+    assert len(chosen) == 2000
+    assert len(set(chosen)) == 2000
+    rate = kept.groupby("contract")["churn"].apply(lambda values: (values == "Yes").mean())
+    assert rate["Month-to-month"] > 0.4  # 0.2 for every contract in the pool
+    assert rate["Two year"] < 0.1
+    assert kept.loc[kept["churn"] == "Yes", "tenure"].mean() < kept["tenure"].mean() - 0.3
+    assert abs((kept["churn"] == "Yes").mean() - 0.32) < 0.02
+    assert abs((kept["contract"] == "Month-to-month").mean() - 0.6) < 0.03
+
+
+def test_pair_targets_smoothed_keep_marginals() -> None:
+    seed = pd.DataFrame({"plan": ["a"] * 8 + ["b"] * 2, "paid": ["y"] * 8 + ["n"] * 2})
+    (pair,) = fit_pair_targets(seed, [])
+    cells = {(a, b): share for a, b, share in pair["cells"]}
+    assert cells[("b", "y")] > 0  # never seen together, still possible
+    assert cells[("a", "y")] > cells[("b", "y")]
+    assert abs(sum(cells.values()) - 1.0) < 1e-9
+    assert abs(cells[("a", "y")] + cells[("a", "n")] - 0.8) < 1e-9
 
 
 def test_device_setting_resolves_or_names_the_fix() -> None:

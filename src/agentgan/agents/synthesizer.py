@@ -55,6 +55,7 @@ def train_and_sample(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 "batch_size": context.batch_size,
                 "device": context.device,
                 "random_seed": context.random_seed,
+                "real_sample": bool(state.get("seed_path")),
             }
         )
         update["training"] = training

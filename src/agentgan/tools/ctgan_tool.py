@@ -36,6 +36,10 @@ class TrainCTGANInput(BaseModel):
     batch_size: int | None = Field(default=None, ge=2, le=10_000, description="Batch size.")
     device: Literal["auto", "cpu", "cuda"] = Field(default="auto", description="Device.")
     random_seed: int = Field(default=0, ge=0, description="Random seed of the training.")
+    real_sample: bool = Field(
+        default=False,
+        description="The seeds are a user's real table, so train longer unless epochs are set.",
+    )
 
 
 @tool("train_ctgan", args_schema=TrainCTGANInput)
@@ -47,13 +51,19 @@ def train_ctgan(
     batch_size: int | None = None,
     device: str = "auto",
     random_seed: int = 0,
+    real_sample: bool = False,
 ) -> dict[str, Any]:
     """Train CTGAN on seed rows and save the model; returns the training summary."""
     schema = dataset_schema
     seeds = typed_frame(pd.read_parquet(seed_path), schema)
     used_device = resolve_device(device)
     settings = choose_settings(
-        len(seeds), epochs=epochs, batch_size=batch_size, device=used_device, random_seed=random_seed
+        len(seeds),
+        epochs=epochs,
+        batch_size=batch_size,
+        device=used_device,
+        random_seed=random_seed,
+        real_sample=real_sample,
     )
     logger.info(
         "Training CTGAN on %d seed rows: %d epochs, batch size %d, pac %d, device %s",

@@ -1,22 +1,32 @@
-"""Sampled rows corrected towards the seed's marginals; the GAN keeps the dependence.
+"""Sampled rows chosen so that their category shares and pair cells follow the seed's.
 
 CTGAN trains its generator on category conditions drawn by log frequency, so a briefly
-trained model on a small seed often over-produces rare categories (a 2% plan at 10%) or
-loses them. Instead of trusting its conditional sampling, the synthesizer draws a larger
-pool, weights the pool's rows by raking (iterative proportional fitting) until every
-discrete column's weighted shares match the seed's, and keeps a weighted sample of the
-pool without replacement.
+trained model on a small seed over-produces rare categories or loses them, and it learns
+little of how columns move together: on 100 Telco rows after 600 optimizer steps its
+churn rate was the same for every contract type. So the synthesizer draws a pool larger
+than the request and keeps the subset whose shares match the seed's, on three levels:
+
+- every pair of modelled columns (numbers cut into quintile bins), the pair's share per
+  cell smoothed towards the product of its two marginals, since 100 rows leave many
+  cells empty by chance (`fit_pair_targets`);
+- every declared dependency cell, parent case by child value (`fit_dependency_targets`);
+- every discrete column's share per value (`fit_targets`).
+
+Each pool row gets an inclusion probability, at most 1, raked by iterative proportional
+fitting until the expected counts meet those shares (single columns last, so that they
+hold most closely). A systematic sample with those probabilities keeps exactly the
+requested count. The GAN makes every row that is kept; no row is copied or altered.
 
 Numeric columns enter CTGAN as normal scores of their seed ranks (see `table_transform`).
 A briefly trained generator shifts or squeezes those scores, which would pile values up
 at one end of the range; `calibrate` replaces each numeric column of a sampled block by
 the normal scores of its own ranks, so the block's marginals follow the seed's quantiles
-while the order of values across columns, which carries the pair trends the GAN learned,
-is kept.
+while the order of values across columns is kept.
 """
 
 from __future__ import annotations
 
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -25,9 +35,30 @@ from scipy.special import ndtri
 
 from agentgan.schema.sampler import case_mask
 
-RAKING_ROUNDS = 8
-WEIGHT_LIMIT = 50.0
-"""Largest ratio between two rows' weights, so that one row never dominates."""
+RAKING_ROUNDS = 30
+
+NUMERIC_BINS = 5
+"""Equal-share bins a numeric column is cut into for its pair cells."""
+
+PAIR_SMOOTHING = 5.0
+"""Pseudo-rows spread over a pair's cells by the product of its marginals."""
+
+PAIR_MAX_VALUES = 30
+"""Columns with more distinct seed values than this take part in no pair."""
+
+DEPENDENCY_PREFIX = "dependency:"
+
+_BIN_EDGES = ndtri(np.arange(1, NUMERIC_BINS) / NUMERIC_BINS)
+
+
+def cell_frame(raw: pd.DataFrame, continuous: list[str]) -> pd.DataFrame:
+    """Return the table in CTGAN's space as text labels, numbers replaced by their bin."""
+    cells = raw.astype(str)
+    for name in continuous:
+        if name in raw:
+            scores = pd.to_numeric(raw[name], errors="coerce").to_numpy(dtype=float)
+            cells[name] = np.char.add("bin", np.digitize(scores, _BIN_EDGES).astype(str))
+    return cells
 
 
 def fit_targets(prepared: pd.DataFrame, discrete: list[str]) -> dict[str, dict[str, float]]:
@@ -40,7 +71,29 @@ def fit_targets(prepared: pd.DataFrame, discrete: list[str]) -> dict[str, dict[s
     return targets
 
 
-DEPENDENCY_PREFIX = "dependency:"
+def fit_pair_targets(prepared: pd.DataFrame, continuous: list[str]) -> list[dict[str, Any]]:
+    """Return the seed's smoothed share of every cell of every pair of modelled columns.
+
+    Each entry is {"columns": [a, b], "cells": [[value of a, value of b, share], ...]},
+    with numbers as bin labels (see `cell_frame`). Shares of a pair sum to 1 and keep
+    both columns' own shares.
+    """
+    cells = cell_frame(prepared, continuous)
+    names = [name for name in cells if cells[name].nunique() <= PAIR_MAX_VALUES]
+    rows = len(cells)
+    pairs = []
+    for first, second in combinations(names, 2):
+        counts = cells.groupby([first, second]).size()
+        first_shares = cells[first].value_counts(normalize=True)
+        second_shares = cells[second].value_counts(normalize=True)
+        entries = []
+        for a, share_a in first_shares.items():
+            for b, share_b in second_shares.items():
+                seen = float(counts.get((a, b), 0))
+                share = (seen + PAIR_SMOOTHING * share_a * share_b) / (rows + PAIR_SMOOTHING)
+                entries.append([str(a), str(b), share])
+        pairs.append({"columns": [first, second], "cells": entries})
+    return pairs
 
 
 def dependency_labels(frame: pd.DataFrame, schema: dict[str, Any]) -> dict[str, pd.Series]:
@@ -74,32 +127,96 @@ def fit_dependency_targets(seeds: pd.DataFrame, schema: dict[str, Any]) -> dict[
 
 
 def select_rows(
-    pool: pd.DataFrame, targets: dict[str, dict[str, float]], count: int, rng: np.random.Generator
+    pool: pd.DataFrame,
+    targets: dict[str, dict[str, float]],
+    count: int,
+    rng: np.random.Generator,
+    pairs: list[dict[str, Any]] | None = None,
 ) -> np.ndarray:
-    """Return the sorted positions of `count` pool rows whose shares follow `targets`."""
-    if count >= len(pool) or not targets:
-        return np.arange(min(count, len(pool)))
+    """Return the sorted positions of `count` pool rows whose shares follow the targets.
 
-    weights = np.ones(len(pool))
-    codes: list[tuple[np.ndarray, np.ndarray]] = []
-    for name, shares in targets.items():
-        if name not in pool:
+    Args:
+        pool: Labels per row (see `cell_frame`), one column per target name.
+        targets: Share per value of single columns and dependency cells.
+        count: Rows to keep.
+        rng: Random generator of the systematic sample.
+        pairs: Pair cells from `fit_pair_targets`.
+    """
+    if count >= len(pool):
+        return np.arange(len(pool))
+    constraints = _pair_constraints(pool, pairs or [])
+    ordered = sorted(targets, key=lambda name: not name.startswith(DEPENDENCY_PREFIX))
+    for name in ordered:
+        if name in pool:
+            labels, uniques = pd.factorize(pool[name].astype(str))
+            wanted = np.array([targets[name].get(str(value), 0.0) for value in uniques])
+            constraints.append((labels, wanted))
+    if not constraints:
+        return np.sort(rng.choice(len(pool), count, replace=False))
+
+    chances = _rake(len(pool), constraints, count)
+    return _systematic_sample(chances, count, rng)
+
+
+def _pair_constraints(
+    pool: pd.DataFrame, pairs: list[dict[str, Any]]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Turn pair targets into (cell code per pool row, wanted share per code)."""
+    codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
+    constraints = []
+    for pair in pairs:
+        first, second = pair["columns"]
+        if first not in pool or second not in pool:
             continue
-        labels, uniques = pd.factorize(pool[name].astype(str))
-        wanted = np.array([shares.get(str(value), 0.0) for value in uniques])
-        codes.append((labels, wanted))
+        for name in (first, second):
+            if name not in codes:
+                codes[name] = pd.factorize(pool[name].astype(str))
+        first_codes, first_values = codes[first]
+        second_codes, second_values = codes[second]
+        shares = {(a, b): share for a, b, share in pair["cells"]}
+        wanted = np.array(
+            [shares.get((str(a), str(b)), 0.0) for a in first_values for b in second_values]
+        )
+        constraints.append((first_codes * len(second_values) + second_codes, wanted))
+    return constraints
 
+
+def _rake(
+    rows: int, constraints: list[tuple[np.ndarray, np.ndarray]], count: int
+) -> np.ndarray:
+    """Inclusion probabilities (each at most 1, summing to `count`) meeting the shares."""
+    chances = np.full(rows, count / rows)
+    wanted_counts = [
+        (labels, wanted / wanted.sum() * count) for labels, wanted in constraints if wanted.sum() > 0
+    ]
     for _ in range(RAKING_ROUNDS):
-        for labels, wanted in codes:
-            current = np.bincount(labels, weights=weights, minlength=len(wanted))
-            current = current / max(current.sum(), 1e-12)
-            factor = np.divide(wanted, current, out=np.ones_like(wanted), where=current > 0)
-            weights = weights * factor[labels]
-        floor = weights.max() / WEIGHT_LIMIT
-        weights = np.maximum(weights, floor)
+        for labels, wanted in wanted_counts:
+            current = np.bincount(labels, weights=chances, minlength=len(wanted))
+            factor = np.divide(wanted, current, out=np.zeros_like(wanted), where=current > 0)
+            chances = np.minimum(chances * factor[labels], 1.0)
 
-    keys = np.log(rng.random(len(pool))) / weights
-    chosen = np.argpartition(-keys, count - 1)[:count]
+    # Rows no constraint rules out fill any shortfall that the cap at 1 left.
+    for _ in range(20):
+        full = chances >= 1.0
+        room = chances[~full].sum()
+        needed = count - full.sum()
+        if room <= 0 or abs(chances.sum() - count) < 1e-6:
+            break
+        chances[~full] = np.minimum(chances[~full] * needed / room, 1.0)
+    return chances
+
+
+def _systematic_sample(chances: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Keep `count` rows, each with about its inclusion probability, in random order."""
+    order = rng.permutation(len(chances))
+    reach = np.floor(np.cumsum(chances[order]) + rng.random())
+    chosen = order[np.diff(reach, prepend=0.0) > 0]
+    if len(chosen) > count:
+        chosen = rng.choice(chosen, count, replace=False)
+    elif len(chosen) < count:
+        left = np.setdiff1d(np.arange(len(chances)), chosen)
+        best = left[np.argsort(-chances[left], kind="stable")[: count - len(chosen)]]
+        chosen = np.concatenate([chosen, best])
     return np.sort(chosen)
 
 

@@ -114,12 +114,14 @@ class TableTransform:
         copy_guard: dict[str, Any] | None = None,
         targets: dict[str, dict[str, float]] | None = None,
         condition: str | None = None,
+        pairs: list[dict[str, Any]] | None = None,
     ):
         self.schema = schema
         self.transforms = transforms
         self.copy_guard: dict[str, Any] = copy_guard or {}
         self.targets: dict[str, dict[str, float]] = targets or {}
         self.condition = condition
+        self.pairs: list[dict[str, Any]] = pairs or []
         self._columns = {column.name: column for column in columns(schema)}
 
     @classmethod
@@ -240,6 +242,7 @@ class TableTransform:
             "copy_guard": self.copy_guard,
             "targets": self.targets,
             "condition": self.condition,
+            "pairs": self.pairs,
         }
 
     @classmethod
@@ -252,6 +255,7 @@ class TableTransform:
             data.get("copy_guard"),
             data.get("targets"),
             data.get("condition"),
+            data.get("pairs"),
         )
 
 
