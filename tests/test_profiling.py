@@ -216,6 +216,8 @@ def test_telco_schema_inferred(data_dir: Path, tmp_path: Path) -> None:
 
     assert list(properties) == list(sample.frame.columns)
     assert properties["customerID"]["x-role"] == "id"
+    assert properties["customerID"]["pattern"] == r"^[0-9]{4}\-[A-Z]{5}$"
+    assert properties["customerID"]["x-generator"]["positions"][4] == {"literal": "-"}
     assert properties["Churn"]["x-role"] == "target"
     assert properties["Churn"]["enum"] == ["No", "Yes"]
     assert sum(properties["Contract"]["x-distribution"]["weights"].values()) == pytest.approx(1.0)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from agentgan.tools.identifiers import learn_pattern, make_identifiers
+from agentgan.tools.identifiers import learn_pattern, make_identifiers, positions_regex
 from agentgan.tools.marginals import (
     calibrate,
     cell_frame,
@@ -29,6 +31,15 @@ def test_positional_ids_follow_the_seed_pattern_and_never_reuse_a_seed_id() -> N
     assert made.str.fullmatch(r"\d{4}-[A-Z]{5}").all()
     assert made.is_unique
     assert not made.isin(seeds).any()
+
+
+def test_positions_regex_escapes_class_characters() -> None:
+    values = pd.Series(["x]1", "y^2", "z-3", "w\\4"])
+    regex = positions_regex(learn_pattern(values)["positions"])
+    assert regex == r"^[a-z][\-\\\]\^][0-9]$"
+    for value in values:
+        assert re.fullmatch(regex, value)
+    assert not re.fullmatch(regex, "xa1")
 
 
 def test_sequence_ids_continue_after_the_seed_and_across_chunks() -> None:

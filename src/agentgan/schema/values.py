@@ -1,6 +1,7 @@
 """Values made outside the GAN: identifiers, UUIDs and Faker fields.
 
-These columns are never learned: an ID column is a sequence in the schema's pattern, and
+These columns are never learned: an ID column is a sequence in the schema's pattern, or
+drawn position by position from its `positions` (digit, letter, fixed character), and
 names, e-mails, phone numbers and addresses come from Faker in the schema's locale. Each
 function is deterministic for a given random generator and start index.
 """
@@ -16,6 +17,7 @@ from faker import Faker
 
 from agentgan.errors import SchemaError
 from agentgan.schema.columns import Column
+from agentgan.tools.identifiers import make_identifiers
 
 FAKER_POOL_SIZE = 20_000
 """Distinct Faker values drawn per column; larger tables sample from this pool."""
@@ -43,6 +45,10 @@ def generate_values(
     """
     generator = column.generator or {}
     kind = generator.get("kind")
+
+    if kind == "id" and generator.get("positions"):
+        pattern = {"kind": "positional", "positions": generator["positions"]}
+        return make_identifiers(pattern, count, rng if rng is not None else np.random.default_rng(0))
 
     if kind == "id":
         prefix = str(generator.get("prefix", ""))

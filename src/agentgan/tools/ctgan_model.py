@@ -334,8 +334,9 @@ class SeedModel:
         schema = self.schema
         parsed = columns(schema)
         locale = schema.get("x-locale", "en_US")
+        learned_ids = set(self.transform.identifier_columns)
         for column in parsed:
-            if column.generator is not None:
+            if column.generator is not None and column.name not in learned_ids:
                 frame[column.name] = generate_values(
                     column, count, rng, start=start, locale=locale
                 ).to_numpy()

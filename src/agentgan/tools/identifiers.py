@@ -71,6 +71,36 @@ def learn_pattern(values: pd.Series, *, integer: bool = False) -> dict[str, Any]
     return {"kind": "positional", "positions": positions, "seed_hashes": [int(h) for h in hashes]}
 
 
+def positions_regex(positions: list[dict[str, str]]) -> str:
+    r"""Return an anchored regular expression that matches every value of a positional pattern.
+
+    Runs of one class are counted, so `7590-VHVEG` gives `^[0-9]{4}\-[A-Z]{5}$`.
+    """
+    parts: list[tuple[str, int]] = []
+    for position in positions:
+        if "literal" in position:
+            piece = re.escape(position["literal"])
+        else:
+            piece = "[" + _class_body(position["alphabet"]) + "]"
+        if parts and parts[-1][0] == piece:
+            parts[-1] = (piece, parts[-1][1] + 1)
+        else:
+            parts.append((piece, 1))
+    body = "".join(piece if times == 1 else f"{piece}{{{times}}}" for piece, times in parts)
+    return f"^{body}$"
+
+
+def _class_body(alphabet: str) -> str:
+    """Build the inside of a [...] class for an alphabet, with whole groups as ranges (`0-9`)."""
+    body = ""
+    for group, span in ((_DIGITS, "0-9"), (_UPPER, "A-Z"), (_LOWER, "a-z")):
+        if group in alphabet:
+            body += span
+            alphabet = alphabet.replace(group, "")
+    escaped = ("\\" + char if char in "\\]^-[" else char for char in alphabet)
+    return body + "".join(escaped)
+
+
 def _alphabet(chars: set[str]) -> str:
     """Smallest union of digit, upper-case and lower-case classes covering `chars`."""
     alphabet = ""

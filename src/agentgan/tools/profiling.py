@@ -28,6 +28,7 @@ import pandas as pd
 from agentgan.errors import InputDataError
 from agentgan.schema.assemble import SCHEMA_DIALECT
 from agentgan.schema.check import check_schema
+from agentgan.tools.identifiers import learn_pattern, positions_regex
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,9 @@ FREE_TEXT_SHARE = 0.5
 
 SEED_ROWS_IN_STATE = 1000
 """Most rows of a real sample copied into the graph state; the seed table file holds them all."""
+
+MAX_TEMPLATE_WIDTH = 40
+"""Longest ID that is regenerated position by position. Longer ones become sequences."""
 
 BOUND_MARGIN = 0.02
 """Share of a decimal column's observed range added below and above it as schema bounds.
@@ -698,6 +702,9 @@ def _id_column(name: str, present: pd.Series, rows: int, kind: str) -> dict[str,
     no_spaces = not text.str.contains(r"\s", regex=True).any()
     if not (named or no_spaces and text.str.contains(r"\d", regex=True).all()):
         return None
+    template = _positional_template(text)
+    if template is not None:
+        return template
     prefix = _common_prefix(text)
     widths = text.str.extract(r"(\d+)$")[0].str.len()
     digits = int(widths.max()) if prefix and widths.notna().all() else max(4, len(str(rows)) + 2)
@@ -705,6 +712,27 @@ def _id_column(name: str, present: pd.Series, rows: int, kind: str) -> dict[str,
     return {
         "type": "string",
         "x-generator": {"kind": "id", "prefix": prefix, "digits": digits},
+        "x-unique": True,
+        "x-role": "id",
+    }
+
+
+def _positional_template(text: pd.Series) -> dict[str, Any] | None:
+    """Build the schema for IDs of one length without a number sequence, such as `7590-VHVEG`.
+
+    Returns None for other IDs. New values keep each position's class (digit, letter or
+    shared character), so they read like the sample's IDs. The synthesizer also keeps them
+    apart from every sample value.
+    """
+    if text.str.len().nunique() != 1 or len(text.iloc[0]) > MAX_TEMPLATE_WIDTH:
+        return None
+    pattern = learn_pattern(text)
+    if pattern["kind"] != "positional":
+        return None
+    return {
+        "type": "string",
+        "pattern": positions_regex(pattern["positions"]),
+        "x-generator": {"kind": "id", "positions": pattern["positions"]},
         "x-unique": True,
         "x-role": "id",
     }

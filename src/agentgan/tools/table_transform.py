@@ -299,10 +299,19 @@ def _coercion_counts(column: Column, raw: pd.Series, cleaned: pd.Series) -> dict
 
 def _fit_column(column: Column, values: pd.Series) -> ColumnTransform:
     name = column.name
+    present = values.dropna()
+    if _positional_id(column) and len(present) > 0:
+        # The schema's positions, with the seed values' hashes so no new ID equals one.
+        text = present.astype(str).to_numpy(dtype=object)
+        pattern = {
+            "kind": "positional",
+            "positions": (column.generator or {})["positions"],
+            "seed_hashes": [int(h) for h in pd.util.hash_array(text)],
+        }
+        return ColumnTransform(name, "identifier", pattern=pattern)
     if is_generated(column):
         return ColumnTransform(name, "generated")
 
-    present = values.dropna()
     has_nulls = bool(values.isna().any()) and len(present) > 0 and column.nullable
     if present.nunique() <= 1:
         constant = present.iloc[0] if len(present) else None
@@ -366,6 +375,12 @@ def _soft_bounds(column: Column, numeric: pd.Series) -> tuple[float, float]:
     if column.lower is None and low >= 0:
         lower = max(lower, 0.0)
     return float(lower), float(upper)
+
+
+def _positional_id(column: Column) -> bool:
+    """An ID column whose schema generator draws values position by position."""
+    generator = column.generator or {}
+    return generator.get("kind") == "id" and bool(generator.get("positions"))
 
 
 def _is_identifier(column: Column, present: pd.Series) -> bool:
