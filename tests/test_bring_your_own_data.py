@@ -53,6 +53,7 @@ def test_telco_sample_to_1000_rows(
     assert list(synthetic.columns) == list(sample.columns)
     assert synthetic["customerID"].is_unique
     assert not set(synthetic["customerID"]) & set(sample["customerID"])
+    assert synthetic["customerID"].str.fullmatch(r"\d{4}-[A-Z]{5}").all()  # as 7590-VHVEG
     assert set(synthetic["Contract"]) <= set(sample["Contract"])
     assert pd.api.types.is_float_dtype(synthetic["TotalCharges"])
     assert (
@@ -249,6 +250,27 @@ def test_schema_command_from_file(cases_dir: Path, tmp_path: Path) -> None:
     assert schema["properties"]["monthly_charges"]["type"] == ["number", "null"]
     assert schema["properties"]["customer_id"]["x-role"] == "id"
     assert schema["properties"]["churn"]["enum"] == ["Yes", "No"]
+
+
+def test_schema_command_marks_target(cases_dir: Path, tmp_path: Path) -> None:
+    sample = str(cases_dir / "C13_seed_mixed_types.csv")
+    out = tmp_path / "schema.json"
+    marked = CliRunner().invoke(
+        app, ["schema", "--from", sample, "--target", "churn", "--out", str(out)]
+    )
+    assert marked.exit_code == 0, marked.output
+    assert json.loads(out.read_text("utf-8"))["properties"]["churn"]["x-role"] == "target"
+
+    unknown = CliRunner().invoke(
+        app, ["schema", "--from", sample, "--target", "Churn", "--out", str(tmp_path / "b.json")]
+    )
+    assert unknown.exit_code == 1
+    assert "Target column 'Churn' is not in the sample" in unknown.output
+    assert not (tmp_path / "b.json").exists()
+
+    request = CliRunner().invoke(app, ["schema", "churn data", "--target", "churn"])
+    assert request.exit_code == 2
+    assert "--target works only with --from" in request.output
 
 
 @pytest.mark.parametrize(

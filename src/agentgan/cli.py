@@ -238,6 +238,7 @@ def schema(
     request: Annotated[str, typer.Argument(help="What table to describe; leave it out with --from.")] = "",
     sample_data: Annotated[Path | None, typer.Option("--from", help="Infer the schema from this real table (.csv or .parquet).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Schema file to write (JSON).")] = Path("schema.json"),
+    target: Annotated[str | None, typer.Option("--target", help="With --from: the column to mark as the prediction target (x-role target).")] = None,
     force: ForceOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -252,7 +253,12 @@ def schema(
         if sample_data is not None:
             from agentgan.tools.profiling import infer_schema, read_sample
 
-            built = infer_schema(read_sample(sample_data))
+            built = infer_schema(read_sample(sample_data), target=target)
+        elif target is not None:
+            raise UsageError(
+                "--target works only with --from; to change a request's target, set "
+                '"x-role": "target" on its column in the written schema.'
+            )
         elif check_request(request, required=False):
             built = schema_from_request(request)
         else:
