@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -116,6 +117,22 @@ def test_sample_command_writes_csv_identically_per_seed(model_dir: Path, tmp_pat
     assert "--force" in again.output
 
 
+def test_sample_json_array_across_chunks(model_dir: Path, tmp_path: Path) -> None:
+    model = SeedModel.load(model_dir)
+    out = tmp_path / "rows.json"
+
+    summary = sample_to_file(model, 1_234, out, seed=5, chunk_rows=400)
+    rows = json.loads(out.read_text("utf-8"))
+    frame = pd.DataFrame(rows)
+
+    assert summary.chunks >= 3
+    assert len(rows) == 1_234
+    assert list(frame.columns) == list(SCHEMA["properties"])
+    assert check_rows(frame, SCHEMA).passed == 1_234
+    assert frame["account"].is_unique
+    assert list(tmp_path.iterdir()) == [out]
+
+
 def test_sample_command_refuses_bad_requests(model_dir: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     zero = runner.invoke(
@@ -123,11 +140,11 @@ def test_sample_command_refuses_bad_requests(model_dir: Path, tmp_path: Path) ->
     )
     assert zero.exit_code == 2
     assert "--rows must be at least 1, not 0" in zero.output
-    json_out = runner.invoke(
-        app, ["sample", "--model", str(model_dir), "--rows", "5", "--out", str(tmp_path / "x.json")]
+    text_out = runner.invoke(
+        app, ["sample", "--model", str(model_dir), "--rows", "5", "--out", str(tmp_path / "x.txt")]
     )
-    assert json_out.exit_code == 2
-    assert "writes .csv or .parquet" in json_out.output
+    assert text_out.exit_code == 2
+    assert "writes .csv, .parquet or .json" in text_out.output
     missing = runner.invoke(
         app, ["sample", "--model", str(tmp_path), "--rows", "5", "--out", str(tmp_path / "x.csv")]
     )

@@ -192,7 +192,7 @@ def sample(
         Path, typer.Option("--model", help="Model folder saved by 'agentgan generate --model-out'.")
     ],
     rows: Annotated[int, typer.Option("--rows", "-n", help="Valid rows to write.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .csv or .parquet.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .csv, .parquet or .json (an array of row objects).")],
     seed: SeedOption = 0,
     device: Annotated[str, typer.Option("--device", help="Sampling device: auto, cpu or cuda.")] = "cpu",
     force: ForceOption = False,

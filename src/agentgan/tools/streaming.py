@@ -3,7 +3,8 @@
 `sample_to_file` draws rows from a `SeedModel` in chunks, drops rows that copy a seed
 row, checks each chunk with `check_rows` (uniqueness included across chunks, through 64-bit
 hashes of the values seen so far), and appends the valid rows to a Parquet file (one row
-group per chunk through `pyarrow.parquet.ParquetWriter`) or a CSV file. Memory stays
+group per chunk through `pyarrow.parquet.ParquetWriter`), a CSV file or a JSON file (one
+array of row objects, as `generate` writes, built chunk by chunk). Memory stays
 bounded by the chunk size, whatever the row count. The file is written under a temporary
 name and renamed only when exactly the requested number of valid rows is in it.
 
@@ -12,6 +13,7 @@ name and renamed only when exactly the requested number of valid rows is in it.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import shutil
@@ -25,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from agentgan.errors import OutputError, UsageError, ValidationFailed
-from agentgan.io import atomic_path, table_format
+from agentgan.io import atomic_path, records, table_format
 from agentgan.schema.columns import columns
 from agentgan.schema.validation import check_rows, summarize_failures
 from agentgan.tools.ctgan_model import ProgressCallback, SeedModel
@@ -38,7 +40,7 @@ CHUNK_ROWS = 50_000
 MIN_ACCEPTANCE = 0.02
 """Below this share of valid rows the sampling stops: the model cannot meet the schema."""
 
-STREAM_FORMATS = ("csv", "parquet")
+STREAM_FORMATS = ("csv", "parquet", "json")
 
 STREAM_POOL_FACTOR = 1.2
 """Rows drawn per row kept when streaming: less matching of category shares, less time."""
@@ -71,7 +73,7 @@ def sample_to_file(
     progress: ProgressCallback | None = None,
     allow_copies: bool = False,
 ) -> StreamSummary:
-    """Write exactly `rows` valid rows sampled from `model` to `out` (.csv or .parquet).
+    """Write exactly `rows` valid rows sampled from `model` to `out` (.csv, .parquet or .json).
 
     Args:
         model: A trained or loaded model.
@@ -83,7 +85,7 @@ def sample_to_file(
         allow_copies: Keep rows equal to a seed row.
 
     Raises:
-        UsageError: `rows` is below 1 or the format is not CSV or Parquet.
+        UsageError: `rows` is below 1 or the format is not CSV, Parquet or JSON.
         ValidationFailed: fewer than `MIN_ACCEPTANCE` of the sampled rows are valid.
     """
     fmt = check_stream_request(rows, out)
@@ -151,14 +153,16 @@ def check_stream_request(rows: int, out: str | Path) -> str:
     """Return the output format after checking the row count and the file extension.
 
     Raises:
-        UsageError: `rows` is below 1, or the file is not .csv or .parquet.
+        UsageError: `rows` is below 1, or the file is not .csv, .parquet or .json.
     """
     if rows < 1:
         raise UsageError(f"--rows must be at least 1, not {rows}.")
     suffix = Path(out).suffix.lower()
-    fmt = table_format(out) if suffix in (".csv", ".parquet", ".pq") else None
+    fmt = table_format(out) if suffix in (".csv", ".parquet", ".pq", ".json") else None
     if fmt not in STREAM_FORMATS:
-        raise UsageError(f"agentgan sample writes .csv or .parquet files, not {str(out)!r}.")
+        raise UsageError(
+            f"agentgan sample writes .csv, .parquet or .json files, not {str(out)!r}."
+        )
     return fmt
 
 
@@ -180,7 +184,7 @@ def _new_values(
 
 
 class _TableWriter:
-    """Appends DataFrames to one CSV or Parquet file."""
+    """Appends DataFrames to one CSV, Parquet or JSON file."""
 
     def __init__(self, path: Path, fmt: str):
         self.path = path
@@ -188,6 +192,7 @@ class _TableWriter:
         self._parquet: Any = None
         self._arrow_schema: Any = None
         self._header = True
+        self._json: Any = None
 
     def __enter__(self) -> _TableWriter:
         return self
@@ -202,6 +207,10 @@ class _TableWriter:
             self._header = False
             return
 
+        if self.fmt == "json":
+            self._write_json(frame)
+            return
+
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -212,9 +221,24 @@ class _TableWriter:
         table = pa.Table.from_pandas(frame, schema=self._arrow_schema, preserve_index=False)
         self._parquet.write_table(table)
 
+    def _write_json(self, frame: pd.DataFrame) -> None:
+        """Append rows to one JSON array: "[" before the first row, commas between rows."""
+        if self._json is None:
+            self._json = open(self.path, "w", encoding="utf-8")  # noqa: SIM115
+            self._json.write("[")
+            separator = ""
+        else:
+            separator = ", "
+        for row in records(frame):
+            self._json.write(separator + json.dumps(row, ensure_ascii=False))
+            separator = ", "
+
     def __exit__(self, *exc: Any) -> None:
         if self._parquet is not None:
             self._parquet.close()
+        if self._json is not None:
+            self._json.write("]")
+            self._json.close()
 
 
 def export_model(model_dir: str | Path, target: str | Path, *, force: bool = False) -> Path:
