@@ -96,6 +96,21 @@ def test_seed_keeps_given_rows(tmp_path: Path) -> None:
     rows = [{"customer_id": "K0001", "age": 30, "plan": "pro", "spend": 12.5}]
     update = generate_seed_rows({"prompt": "", "schema": SMALL_SCHEMA, "seed_rows": rows}, runtime(tmp_path))
     assert update["seed_rows"] == rows
+    assert update["seed_source"] == "input"
+
+
+def test_given_seed_rows_never_replaced(tmp_path: Path) -> None:
+    state = {**_seed_state(_rows(20, 15)), "seed_source": "input"}
+    with pytest.raises(SeedError, match=r"Only 5 of 20 given seed_rows pass.*leave seed_rows out"):
+        validate_rows(state, runtime(tmp_path, max_rounds=3))
+
+
+def test_graph_stops_on_failing_given_seeds(tmp_path: Path) -> None:
+    from agentgan.graph.builder import build_graph
+
+    state = {"prompt": "", "schema": SMALL_SCHEMA, "rows": 50, "seed_rows": _rows(20, 15)}
+    with pytest.raises(SeedError, match="given seed_rows"):
+        build_graph().invoke(state, context=Context(output_dir=str(tmp_path), max_rounds=3))
 
 
 def _seed_state(rows: list[dict[str, Any]], rounds: int = 1) -> dict[str, Any]:

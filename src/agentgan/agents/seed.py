@@ -2,7 +2,8 @@
 
 Offline, the rows are sampled from the schema itself: its distributions, declared
 dependencies, derived formulas and cross-column rules. Rows given in the input
-(`seed_rows`) are used as they are; the validator checks them like generated ones. With a
+(`seed_rows`) are used as they are; the validator checks them like generated ones, and
+when too few pass, the run stops instead of replacing them. With a
 real sample (`seed_path`, written by the knowledge agent) the sample's rows are the seeds.
 """
 
@@ -41,7 +42,7 @@ def generate_seed_rows(state: State, runtime: Runtime[Context]) -> dict[str, Any
     if state.get("seed_rows") and rounds == 1:
         rows = list(state["seed_rows"])
         logger.info("Using %d seed rows from the input", len(rows))
-        return {"seed_rows": rows, "seed_rounds": rounds, "phase": "seed"}
+        return {"seed_rows": rows, "seed_rounds": rounds, "seed_source": "input", "phase": "seed"}
 
     schema = state["schema"]
     seed = context.random_seed + 7919 * (rounds - 1)
@@ -58,7 +59,13 @@ def generate_seed_rows(state: State, runtime: Runtime[Context]) -> dict[str, Any
     rows, warnings = seed_rows_with_provider(
         schema, context, node_attempt(runtime), seed=seed, feedback=feedback, offline=offline
     )
-    return {"seed_rows": rows, "seed_rounds": rounds, "phase": "seed", "warnings": warnings}
+    return {
+        "seed_rows": rows,
+        "seed_rounds": rounds,
+        "seed_source": "generated",
+        "phase": "seed",
+        "warnings": warnings,
+    }
 
 
 def _sample_seed_rows(state: State, rounds: int) -> dict[str, Any]:
@@ -75,4 +82,9 @@ def _sample_seed_rows(state: State, rounds: int) -> dict[str, Any]:
         )
     frame = pd.read_parquet(state["seed_path"])
     logger.info("Using %d rows of the sample as seed rows", len(frame))
-    return {"seed_rows": records(frame.head(SEED_ROWS_IN_STATE)), "seed_rounds": rounds, "phase": "seed"}
+    return {
+        "seed_rows": records(frame.head(SEED_ROWS_IN_STATE)),
+        "seed_rounds": rounds,
+        "seed_source": "sample",
+        "phase": "seed",
+    }

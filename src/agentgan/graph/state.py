@@ -58,6 +58,9 @@ class State(InputState, total=False):
     seed_feedback: list[str]
     phase: str
     seed_rounds: int
+    seed_source: str
+    """Origin of the seed rows: "input" (given `seed_rows`), "sample" (a real table) or
+    "generated" (the schema or a chat model). Only generated seeds are drawn again."""
     sample_rounds: int
     training: dict[str, Any]
     candidates_path: str
