@@ -93,7 +93,8 @@ def test_validator_stops_when_nearly_all_fail(
     assert match, message
     failed, checked, percent = (int(group) for group in match.groups())
     assert failed <= checked
-    assert percent >= 50
+    # The synthesizer keeps pool rows that meet the rule first, so not every row fails.
+    assert percent >= 25
     assert "Loosen those rules or columns in the schema, or raise max_rounds" in message
     rounds = [r for r in caplog.records if r.getMessage().startswith("Sampled ")]
     assert 1 <= len(rounds) <= 2
@@ -115,7 +116,7 @@ def test_bad_seed_rows_named(fast_context: dict[str, Any]) -> None:
         run_graph({"prompt": "", "schema": schema, "seed_rows": seeds, "rows": 50}, context)
 
     message = str(raised.value)
-    assert "Only 4 of 12 seed rows pass the schema after 1 round(s); 6 are needed." in message
+    assert "Only 4 of 12 given seed_rows pass the schema; 6 are needed." in message
     assert "age: maximum (6 of 12, 50%)" in message
     assert "plan: enum (2 of 12, 17%)" in message
     assert "age: minimum (1 of 12, 8%)" in message

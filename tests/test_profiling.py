@@ -342,7 +342,23 @@ def test_telco_paired_categories_found(data_dir: Path, tmp_path: Path) -> None:
     broken.loc[broken.index[:3], "MultipleLines"] = "No phone service"
     assert holds(compile_rule(rules[0]), sample.frame).all()
     assert holds(compile_rule(rules[0]), broken).tolist() == [False] * 3 + [True] * 7
-    assert "x-constraints" not in infer_schema(sample)
+    assert infer_schema(sample)["x-constraints"] == rules
+
+
+def test_target_never_in_inferred_rules(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "plan": ["a"] * 30 + ["b"] * 10,
+            "churn": ["No"] * 30 + ["Yes"] * 10,
+            "region": ["x", "y"] * 20,
+        }
+    )
+    path = tmp_path / "plans.csv"
+    frame.to_csv(path, index=False)
+    sample = read_sample(path)
+
+    assert infer_schema(sample)["x-constraints"] == ["(plan == 'b') == (churn == 'Yes')"]
+    assert "x-constraints" not in infer_schema(sample, target="churn")
 
 
 def test_common_values_not_paired() -> None:

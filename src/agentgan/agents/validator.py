@@ -76,8 +76,9 @@ def _validate_seeds(state: State, context: Context) -> dict[str, Any]:
     if state.get("seed_source") == "input":
         raise SeedError(
             f"Only {result.passed} of {total} given seed_rows pass the schema; {needed} are "
-            f"needed. Failures: {summarize_failures(result.failures, total)}. Fix those rows "
-            "or the schema, or leave seed_rows out to have seeds made from the schema."
+            f"needed. Failures: {summarize_failures(result.failures, total)}. "
+            f"{' '.join(feedback[:1])} Fix those rows or the schema, or leave seed_rows out "
+            "to have seeds made from the schema."
         )
     if seed_path or state.get("seed_rounds", 1) >= context.max_rounds:
         raise SeedError(

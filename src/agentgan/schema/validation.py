@@ -86,6 +86,24 @@ def check_rows(
     return CheckResult(valid=valid, failures=failures)
 
 
+def rules_hold(frame: pd.DataFrame, schema: dict[str, Any]) -> pd.Series:
+    """Mark the rows that meet every `x-constraints` rule over columns present in `frame`.
+
+    Rules that read a column missing from `frame` are skipped (`check_rows` fails them).
+    """
+    held = pd.Series(True, index=frame.index)
+    if not schema.get("x-constraints"):
+        return held
+    parsed = columns(schema)
+    typed = typed_for_rules(frame, parsed)
+    names = [column.name for column in parsed]
+    for text in schema["x-constraints"]:
+        rule = compile_rule(text, names)
+        if all(name in frame for name in rule.columns):
+            held &= holds(rule, typed)
+    return held
+
+
 def typed_for_rules(frame: pd.DataFrame, parsed: list[Column]) -> pd.DataFrame:
     """Return a copy with date columns as datetimes, so rules compare dates as dates."""
     typed = frame.copy()

@@ -36,6 +36,7 @@ from agentgan.schema.check import derived_order
 from agentgan.schema.columns import columns
 from agentgan.schema.rules import compile_rule, evaluate
 from agentgan.schema.sampler import finish_values
+from agentgan.schema.validation import rules_hold
 from agentgan.schema.values import generate_values
 from agentgan.tools.copy_guard import fit_copy_guard, keep_novel
 from agentgan.tools.identifiers import make_identifiers
@@ -319,7 +320,14 @@ class SeedModel:
                     **dependency_labels(frame, self.schema)
                 )
                 chosen = select_rows(
-                    labelled, self.transform.targets, count, rng, pairs=self.transform.pairs
+                    labelled,
+                    self.transform.targets,
+                    count,
+                    rng,
+                    pairs=self.transform.pairs,
+                    # Rules over columns filled in later (derived, Faker) are left to the
+                    # validator; rules_hold skips them here.
+                    allowed=rules_hold(frame, self.schema).to_numpy(),
                 )
                 frame = frame.iloc[chosen].reset_index(drop=True)
                 for transform in self.transform.transforms:

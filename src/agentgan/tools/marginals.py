@@ -14,8 +14,10 @@ than the request and keeps the subset whose shares match the seed's, on three le
 
 Each pool row gets an inclusion probability, at most 1, raked by iterative proportional
 fitting until the expected counts meet those shares (single columns last, so that they
-hold most closely). A systematic sample with those probabilities keeps exactly the
-requested count. The GAN makes every row that is kept; no row is copied or altered.
+come closest). Rows that break one of the schema's rules get 0, so the shares are met
+among rows the validator accepts. A systematic sample with those probabilities keeps
+exactly the requested count. The GAN makes every row that is kept, and no row is copied
+or altered.
 
 Numeric columns enter CTGAN as normal scores of their seed ranks (see `table_transform`).
 A briefly trained generator shifts or squeezes those scores, which would pile values up
@@ -132,6 +134,7 @@ def select_rows(
     count: int,
     rng: np.random.Generator,
     pairs: list[dict[str, Any]] | None = None,
+    allowed: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return the sorted positions of `count` pool rows whose shares follow the targets.
 
@@ -141,9 +144,12 @@ def select_rows(
         count: Rows to keep.
         rng: Random generator of the systematic sample.
         pairs: Pair cells from `fit_pair_targets`.
+        allowed: Rows that may be kept (those meeting the schema's rules); rows outside
+            it are kept only when fewer than `count` are allowed.
     """
     if count >= len(pool):
         return np.arange(len(pool))
+    allowed = np.ones(len(pool), dtype=bool) if allowed is None else np.asarray(allowed, bool)
     constraints = _pair_constraints(pool, pairs or [])
     ordered = sorted(targets, key=lambda name: not name.startswith(DEPENDENCY_PREFIX))
     for name in ordered:
@@ -152,9 +158,9 @@ def select_rows(
             wanted = np.array([targets[name].get(str(value), 0.0) for value in uniques])
             constraints.append((labels, wanted))
     if not constraints:
-        return np.sort(rng.choice(len(pool), count, replace=False))
+        constraints = [(np.zeros(len(pool), dtype=np.int64), np.ones(1))]
 
-    chances = _rake(len(pool), constraints, count)
+    chances = _rake(allowed, constraints, count)
     return _systematic_sample(chances, count, rng)
 
 
@@ -182,20 +188,28 @@ def _pair_constraints(
 
 
 def _rake(
-    rows: int, constraints: list[tuple[np.ndarray, np.ndarray]], count: int
+    allowed: np.ndarray, constraints: list[tuple[np.ndarray, np.ndarray]], count: int
 ) -> np.ndarray:
-    """Inclusion probabilities (each at most 1, summing to `count`) meeting the shares."""
-    chances = np.full(rows, count / rows)
-    wanted_counts = [
-        (labels, wanted / wanted.sum() * count) for labels, wanted in constraints if wanted.sum() > 0
-    ]
+    """Rake inclusion probabilities (each at most 1, summing to `count`) to the shares.
+
+    Rows outside `allowed` get 0.
+    """
+    chances = np.where(allowed, count / max(int(allowed.sum()), 1), 0.0)
+    wanted_counts = []
+    for labels, wanted in constraints:
+        # Cells no allowed row is in (such as a pair that breaks a rule) cannot be filled,
+        # so their share goes to the others instead of pulling every share off target.
+        reachable = np.bincount(labels, weights=allowed, minlength=len(wanted)) > 0
+        wanted = np.where(reachable, wanted, 0.0)
+        if wanted.sum() > 0:
+            wanted_counts.append((labels, wanted / wanted.sum() * count))
     for _ in range(RAKING_ROUNDS):
         for labels, wanted in wanted_counts:
             current = np.bincount(labels, weights=chances, minlength=len(wanted))
             factor = np.divide(wanted, current, out=np.zeros_like(wanted), where=current > 0)
             chances = np.minimum(chances * factor[labels], 1.0)
 
-    # Rows no constraint rules out fill any shortfall that the cap at 1 left.
+    # Allowed rows below the cap fill any shortfall that the cap at 1 left.
     for _ in range(20):
         full = chances >= 1.0
         room = chances[~full].sum()
@@ -207,7 +221,7 @@ def _rake(
 
 
 def _systematic_sample(chances: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
-    """Keep `count` rows, each with about its inclusion probability, in random order."""
+    """Pick `count` rows, each with about its inclusion probability, in random order."""
     order = rng.permutation(len(chances))
     reach = np.floor(np.cumsum(chances[order]) + rng.random())
     chosen = order[np.diff(reach, prepend=0.0) > 0]
@@ -215,7 +229,7 @@ def _systematic_sample(chances: np.ndarray, count: int, rng: np.random.Generator
         chosen = rng.choice(chosen, count, replace=False)
     elif len(chosen) < count:
         left = np.setdiff1d(np.arange(len(chances)), chosen)
-        best = left[np.argsort(-chances[left], kind="stable")[: count - len(chosen)]]
+        best = left[np.lexsort((rng.random(len(left)), -chances[left]))[: count - len(chosen)]]
         chosen = np.concatenate([chosen, best])
     return np.sort(chosen)
 
