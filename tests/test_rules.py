@@ -88,6 +88,13 @@ def test_rule_mixed_types_as_rule_error() -> None:
         evaluate(rule, frame)
 
 
+@pytest.mark.parametrize("text", ["( )", "(a, b)", "[1] == a", "not []"])
+def test_rule_rejects_bare_list(text: str) -> None:
+    with pytest.raises(RuleError, match="uses a list or tuple outside 'in"):
+        compile_rule(text, ["a", "b"])
+    assert compile_rule("a in [1, 2] and b not in (3,)", ["a", "b"]).columns == ("a", "b")
+
+
 def test_holds_passes_rows_with_nulls() -> None:
     rule = compile_rule("a < b", COLUMNS)
     frame = pd.DataFrame({"a": [1.0, 5.0, None, 2.0], "b": [2.0, 1.0, 0.0, None]})

@@ -176,6 +176,7 @@ def compile_rule(text: str, columns: Collection[str] | None = None) -> Rule:
     for node in nodes:
         _check_syntax(node, text)
 
+    _check_lists(nodes, text)
     names: list[str] = []
     for node in nodes:
         _check_node(node, text)
@@ -191,6 +192,23 @@ def compile_rule(text: str, columns: Collection[str] | None = None) -> Rule:
             )
 
     return Rule(text=text, tree=tree, columns=tuple(dict.fromkeys(names)))
+
+
+def _check_lists(nodes: list[ast.AST], text: str) -> None:
+    """Reject a list or tuple anywhere but after `in` or `not in`, where it means a set of values."""
+    after_in = {
+        id(comparator)
+        for node in nodes
+        if isinstance(node, ast.Compare)
+        for op, comparator in zip(node.ops, node.comparators, strict=True)
+        if isinstance(op, (ast.In, ast.NotIn))
+    }
+    for node in nodes:
+        if isinstance(node, (ast.List, ast.Tuple)) and id(node) not in after_in:
+            raise RuleError(
+                f"Rule {text!r} uses a list or tuple outside 'in [...]'; lists only give "
+                "the values after in or not in, as in: plan in ['basic', 'pro']."
+            )
 
 
 def _is_call_target(name: ast.Name, nodes: list[ast.AST]) -> bool:
