@@ -78,6 +78,7 @@ def test_telco_sample_to_1000_rows(
     assert report["tstr"]["target"] == "Churn"
     assert report["tstr"]["test_rows"] == 300
     assert 0 <= report["tstr"]["auc"] <= 1
+    assert "optimistic" in report["tstr"]["note"]
     assert report["sample"]["coercions"]["TotalCharges"] == {"blank": 2}
     assert result["schema"]["properties"]["Churn"]["x-role"] == "target"
     assert result["schema"]["properties"]["customerID"]["x-role"] == "id"
@@ -265,8 +266,14 @@ def test_schema_command_marks_target(cases_dir: Path, tmp_path: Path) -> None:
         app, ["schema", "--from", sample, "--target", "Churn", "--out", str(tmp_path / "b.json")]
     )
     assert unknown.exit_code == 1
-    assert "Target column 'Churn' is not in the sample" in unknown.output
+    assert "Target column 'Churn' is not in the sample. Did you mean 'churn'?" in unknown.output
     assert not (tmp_path / "b.json").exists()
+
+    ignored = CliRunner().invoke(
+        app, ["schema", "loan data", "--from", sample, "--out", str(tmp_path / "c.json")]
+    )
+    assert ignored.exit_code == 0, ignored.output
+    assert "request text was not used" in ignored.output
 
     request = CliRunner().invoke(app, ["schema", "churn data", "--target", "churn"])
     assert request.exit_code == 2

@@ -76,6 +76,16 @@ def test_knowledge_uses_given_schema(tmp_path: Path) -> None:
     update = build_schema({"prompt": "", "schema": SMALL_SCHEMA, "rows": 10}, runtime(tmp_path))
     assert update["schema"] == SMALL_SCHEMA
     assert update["rows"] == 10
+    assert update["warnings"] == []
+
+
+def test_knowledge_warns_unused_request(tmp_path: Path) -> None:
+    state = {"prompt": "loan data with income", "schema": SMALL_SCHEMA, "rows": 10}
+    update = build_schema(state, runtime(tmp_path))
+    assert update["schema"] == SMALL_SCHEMA
+    assert update["warnings"] == [
+        "The request text was not used: the columns come from the given schema."
+    ]
 
 
 def test_seed_samples_from_schema(tmp_path: Path) -> None:

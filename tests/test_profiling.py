@@ -345,6 +345,16 @@ def test_telco_paired_categories_found(data_dir: Path, tmp_path: Path) -> None:
     assert infer_schema(sample)["x-constraints"] == rules
 
 
+def test_unknown_column_message_names_close_match() -> None:
+    from agentgan.tools.profiling import unknown_column_message
+
+    known = [f"col{index}" for index in range(25)] + ["Churn"]
+    message = unknown_column_message("Target column", "churn", known)
+    assert "Did you mean 'Churn'?" in message
+    assert "Its columns (first 20 of 26):" in message
+    assert "Did you mean" not in unknown_column_message("Target column", "zzz", known)
+
+
 def test_target_never_in_inferred_rules(tmp_path: Path) -> None:
     frame = pd.DataFrame(
         {

@@ -254,6 +254,11 @@ def schema(
             from agentgan.tools.profiling import infer_schema, read_sample
 
             built = infer_schema(read_sample(sample_data), target=target)
+            if request.strip():
+                console.print(
+                    "[yellow]warning:[/yellow] The request text was not used: the columns "
+                    "come from the sample (--from)."
+                )
         elif target is not None:
             raise UsageError(
                 "--target works only with --from; to change a request's target, set "

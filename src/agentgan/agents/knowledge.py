@@ -88,6 +88,10 @@ def build_schema(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         warnings.extend(provider_warnings)
         warnings.extend(schema.get("x-warnings", []))
 
+    if prompt and (state.get("sample_data") or state.get("schema")):
+        source = "the sample (--from)" if state.get("sample_data") else "the given schema"
+        warnings.append(f"The request text was not used: the columns come from {source}.")
+
     if context.target and context.target not in schema["properties"]:
         raise UsageError(
             f"Target column {context.target!r} is not in the schema; pick one of "

@@ -107,6 +107,10 @@ def _tstr(
             f"Target column {target!r} is not in the schema; pick one of "
             f"{', '.join(map(repr, list(schema['properties'])[:20]))}."
         )
-    # The test rows are the reference rows the model learned from, so this score measures how
-    # well the synthetic rows teach the target, not how well it generalizes to new rows.
-    return tstr_scores(synthetic, reference, target, schema, seed=seed)
+    scores = tstr_scores(synthetic, reference, target, schema, seed=seed)
+    caveat = (
+        "The test rows are the rows the model learned from, so this score is optimistic. "
+        "For an unbiased score, keep some real rows out of the sample and test on them."
+    )
+    scores["note"] = f"{scores['note']} {caveat}" if scores.get("note") else caveat
+    return scores

@@ -14,6 +14,7 @@ Every problem a user can fix raises `InputDataError` with the value and the fix.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import logging
 import math
@@ -553,10 +554,7 @@ def infer_schema(
     """
     frame = sample.frame
     if target is not None and target not in frame:
-        raise InputDataError(
-            f"Target column {target!r} is not in the sample; its columns are "
-            f"{', '.join(map(repr, list(frame.columns)[:20]))}."
-        )
+        raise InputDataError(unknown_column_message("Target column", target, list(frame.columns)))
 
     properties: dict[str, dict[str, Any]] = {}
     for name in frame.columns:
@@ -586,6 +584,20 @@ def infer_schema(
     if sample.warnings:
         schema["x-warnings"] = list(sample.warnings)
     return check_schema(schema)
+
+
+def unknown_column_message(what: str, name: str, known: list[str]) -> str:
+    """Build the error for a column name that is not in a table, with the likely intended one.
+
+    Names that differ only in case, then close spellings (`difflib`), are offered first; the
+    list of columns is cut at 20, with a count of all of them.
+    """
+    by_case = [column for column in known if str(column).lower() == name.lower()]
+    close = by_case or difflib.get_close_matches(name, [str(c) for c in known], n=3, cutoff=0.6)
+    hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+    shown = ", ".join(map(repr, known[:20]))
+    more = f" (first 20 of {len(known)})" if len(known) > 20 else ""
+    return f"{what} {name!r} is not in the sample.{hint} Its columns{more}: {shown}."
 
 
 def infer_column(name: str, values: pd.Series, kind: str) -> dict[str, Any]:

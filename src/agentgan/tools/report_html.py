@@ -242,7 +242,7 @@ def _tstr_section(tstr: dict[str, Any] | None) -> str:
         "r2": "R², trained on synthetic, tested on real",
         "real_cv_r2": "R², trained and tested on real (cross-validation, up to 5 folds)",
         "train_rows": "Training rows (synthetic)",
-        "test_rows": "Test rows (real)",
+        "test_rows": "Test rows (real, also the training seed)",
         "note": "Note",
     }
     rows = [(label, tstr[key]) for key, label in names.items() if key in tstr]
