@@ -72,14 +72,14 @@ def run_graph(state: dict[str, Any], context: dict[str, Any]) -> list[tuple[str,
 def test_validator_stops_when_nearly_all_fail(
     fast_context: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Seeds are drawn to meet `x == y`; CTGAN learns the columns, not the equality."""
+    """Seeds are drawn to meet `x + y == 30`; CTGAN learns the columns, not the sum."""
     schema = {
         "type": "object",
         "properties": {
             "x": {"type": "integer", "minimum": 0, "maximum": 30},
             "y": {"type": "integer", "minimum": 0, "maximum": 30},
         },
-        "x-constraints": ["x == y"],
+        "x-constraints": ["x + y == 30"],
     }
     context = {**fast_context, "max_rounds": 2}
     with (
@@ -89,7 +89,7 @@ def test_validator_stops_when_nearly_all_fail(
         run_graph({"prompt": "", "schema": schema, "rows": 300}, context)
 
     message = str(raised.value)
-    match = re.search(r"rule: x == y \((\d+) of (\d+), (\d+)%\)", message)
+    match = re.search(r"rule: x \+ y == 30 \((\d+) of (\d+), (\d+)%\)", message)
     assert match, message
     failed, checked, percent = (int(group) for group in match.groups())
     assert failed <= checked

@@ -84,6 +84,43 @@ def test_numbers_come_back_inside_bounds_with_the_seed_share_at_a_bound() -> Non
     assert (out["billing_day"] == 1).mean() < 0.08
 
 
+def test_product_column_modelled_as_ratio() -> None:
+    rng = np.random.default_rng(3)
+    months = rng.integers(1, 72, 200)
+    monthly = rng.uniform(20, 110, 200).round(2)
+    seeds = pd.DataFrame(
+        {
+            "months": months,
+            "monthly": monthly,
+            "total": (months * monthly * rng.uniform(0.95, 1.05, 200)).round(2),
+            "age": rng.integers(18, 80, 200),
+        }
+    )
+    schema = {
+        "type": "object",
+        "properties": {
+            "months": {"type": "integer", "minimum": 0},
+            "monthly": {"type": "number", "minimum": 0},
+            "total": {"type": "number", "minimum": 0},
+            "age": {"type": "integer", "minimum": 18},
+        },
+    }
+    transform = TableTransform.fit(seeds, schema)
+    kinds = {t.name: (t.kind, t.factors) for t in transform.transforms}
+    assert kinds["total"] == ("ratio", ["months", "monthly"])
+    assert kinds["age"][0] == "quantile"
+    assert "total" in transform.continuous_columns
+
+    back = transform.inverse(transform.forward(seeds), rng)
+    assert np.allclose(back["total"], seeds["total"], atol=0.01)
+
+    # Any sampled scores keep the total near the product of the sampled factors.
+    raw = pd.DataFrame({name: rng.normal(0, 1, 3000) for name in transform.forward(seeds)})
+    out = transform.inverse(calibrate(raw, transform.continuous_columns, rng), rng)
+    ratio = out["total"] / (out["months"] * out["monthly"])
+    assert ratio.between(0.9, 1.1).mean() > 0.95
+
+
 def test_raking_brings_an_over_produced_rare_class_back_to_its_share() -> None:
     rng = np.random.default_rng(0)
     pool = pd.DataFrame({"plan": rng.choice(["Basic", "Enterprise"], 6000, p=[0.8, 0.2])})

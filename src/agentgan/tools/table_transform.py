@@ -14,6 +14,8 @@ model fits, and back:
 - dates and datetimes: the same on days since 1970, inside the seed's own range;
 - a column declared `a >= b` (or `<=`, `>`, `<`) against another date or number column:
   its position between the other column and its own seed maximum, so the order always holds;
+- a number that is about the product of one or two other numbers in the seed (a total of
+  months times a monthly charge): its ratio to that product, multiplied back after sampling;
 - booleans: the categories "True" and "False", back as real booleans or the seed's tokens;
 - text in a numeric column: `$60.00` and `1,200` read as numbers, tokens such as `N/A`,
   `unknown` and `no` read as missing, with a count per column;
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -56,6 +59,16 @@ RANGE_MARGIN = 0.1
 CONDITION_MAX_VALUES = 3
 """Most values of another column that may explain where a column's blanks fall."""
 
+RATIO_MAX_SPREAD = 0.25
+"""Widest interquartile range of log(value / product) for a column modelled as a ratio."""
+
+RATIO_MIN_CORRELATION = 0.95
+"""Lowest correlation of log(value) with log(product) for a column modelled as a ratio."""
+
+RATIO_MIN_ROWS = 10
+RATIO_MAX_COLUMNS = 30
+"""Tables with more numeric columns are not searched for products (the search is quadratic)."""
+
 NULL_SUFFIX = "__is_null"
 MISSING_TOKENS = frozenset(
     {
@@ -80,7 +93,7 @@ MISSING_TOKENS = frozenset(
 _NUMBER_NOISE = re.compile(r"[\s$€£¥,%]")
 _ORDER_RULE = re.compile(r"^\s*([A-Za-z_]\w*)\s*(>=|<=|>|<)\s*([A-Za-z_]\w*)\s*$")
 _ID_NAME = re.compile(r"(^|_)(id|key|uuid)$|[a-z]Id$|ID$", re.IGNORECASE)
-_GAN_KINDS = ("category", "boolean", "integer_category", "date", "quantile", "ordered")
+_GAN_KINDS = ("category", "boolean", "integer_category", "date", "quantile", "ordered", "ratio")
 
 
 @dataclass
@@ -99,6 +112,8 @@ class ColumnTransform:
     pattern: dict[str, Any] = field(default_factory=dict)
     null_when: dict[str, Any] = field(default_factory=dict)
     after: str | None = None
+    factors: list[str] = field(default_factory=list)
+    ratio_knots: list[float] = field(default_factory=list)
     strict: bool = False
     dates: bool = False
     coercions: dict[str, int] = field(default_factory=dict)
@@ -134,6 +149,7 @@ class TableTransform:
             transform.coercions = _coercion_counts(column, frame[column.name], cleaned[column.name])
         by_name = {t.name: t for t in transforms}
         _fit_orders(schema, cleaned, by_name)
+        _fit_ratios(cleaned, by_name)
         _fit_null_conditions(cleaned, by_name)
         return cls(schema, transforms)
 
@@ -151,7 +167,7 @@ class TableTransform:
     @property
     def continuous_columns(self) -> list[str]:
         """Columns of the transformed table that hold normal scores."""
-        return [t.name for t in self.modelled if t.kind in ("quantile", "date", "ordered")]
+        return [t.name for t in self.modelled if t.kind in ("quantile", "date", "ordered", "ratio")]
 
     @property
     def modelled(self) -> list[ColumnTransform]:
@@ -183,6 +199,8 @@ class TableTransform:
             if missing.any() and (values.notna().any()):
                 values = _fill_from_seed(values, rng)
             base = cleaned[transform.after] if transform.after else None
+            if transform.kind == "ratio":
+                base = _product(cleaned, transform.factors)
             out[transform.name] = _forward(transform, column, values, base)
         return pd.DataFrame(out, index=frame.index)
 
@@ -201,7 +219,7 @@ class TableTransform:
         later = [t for t in self.transforms if t.kind == "ordered"]
         for transform in self.transforms:
             column = self._columns[transform.name]
-            if transform.kind in ("generated", "ordered"):
+            if transform.kind in ("generated", "ordered", "ratio"):
                 continue
             if transform.kind == "constant":
                 out[transform.name] = _constant_series(
@@ -213,6 +231,12 @@ class TableTransform:
                 ).set_axis(sampled.index)
             else:
                 out[transform.name] = _inverse(transform, column, sampled[transform.name], rng)
+        for transform in self.transforms:
+            if transform.kind == "ratio":
+                column = self._columns[transform.name]
+                out[transform.name] = _inverse_ratio(
+                    transform, column, sampled[transform.name], _product(out, transform.factors), rng
+                )
         for transform in later:
             column = self._columns[transform.name]
             assert transform.after is not None
@@ -423,6 +447,90 @@ def _fit_orders(
         first.knots = _knots(_position(first, high_values[both], low_values[both]))
 
 
+def _fit_ratios(frame: pd.DataFrame, by_name: dict[str, ColumnTransform]) -> None:
+    """Model a column that is about the product of one or two others as its ratio to them.
+
+    A total that is about `tenure * MonthlyCharges` loses that link when the GAN learns it
+    as a free column: on 300 Telco rows its correlation with the product fell from 1.00 to
+    0.52. Such a column is modelled as `value / product`, and the product of the sampled
+    factors is multiplied back in. A column qualifies when, on rows where it and the
+    product are positive, the middle half of log(value / product) spans at most
+    `RATIO_MAX_SPREAD` and log(value) correlates with log(product) at `RATIO_MIN_CORRELATION`
+    or more. The tightest product wins.
+    """
+    numeric = [
+        t for t in by_name.values() if t.kind in ("quantile", "integer_category") and not t.after
+    ]
+    if len(numeric) < 2 or len(numeric) > RATIO_MAX_COLUMNS:
+        return
+    for target in numeric:
+        if target.kind != "quantile":
+            continue
+        values = frame[target.name].astype(float)
+        candidates = [
+            [t.name for t in group]
+            for size in (1, 2)
+            for group in combinations([t for t in numeric if t is not target], size)
+            if all(t.kind != "ratio" for t in group)
+        ]
+        best: tuple[float, list[str], pd.Series] | None = None
+        for factors in candidates:
+            ratios = _ratios(values, _product(frame, factors))
+            spread = _ratio_spread(values, ratios, frame, factors)
+            if spread is not None and (best is None or spread < best[0]):
+                best = (spread, factors, ratios)
+        if best is not None:
+            target.kind, target.factors = "ratio", best[1]
+            target.ratio_knots = _knots(best[2].dropna())
+
+
+def _ratio_spread(
+    values: pd.Series, ratios: pd.Series, frame: pd.DataFrame, factors: list[str]
+) -> float | None:
+    """Return the interquartile range of log ratios when the product fits, else None."""
+    usable = ratios.notna() & (ratios > 0)
+    if int(usable.sum()) < RATIO_MIN_ROWS or usable.mean() < 0.5:
+        return None
+    logs = np.log(ratios[usable])
+    spread = float(logs.quantile(0.75) - logs.quantile(0.25))
+    product = _product(frame, factors)[usable]
+    if spread > RATIO_MAX_SPREAD or product.nunique() < 3:
+        return None
+    correlation = np.corrcoef(np.log(values[usable]), np.log(product))[0, 1]
+    return spread if correlation >= RATIO_MIN_CORRELATION else None
+
+
+def _product(frame: pd.DataFrame | dict[str, Any], factors: list[str]) -> pd.Series:
+    """Multiply the factor columns (missing values stay missing)."""
+    result: pd.Series | None = None
+    for name in factors:
+        values = pd.to_numeric(pd.Series(frame[name]), errors="coerce").astype(float)
+        result = values if result is None else result * values.to_numpy()
+    assert result is not None
+    return result
+
+
+def _ratios(values: pd.Series, product: pd.Series) -> pd.Series:
+    """Divide by the product where both are positive; missing elsewhere."""
+    positive = (values > 0) & (product.to_numpy() > 0)
+    return (values / product.to_numpy()).where(positive)
+
+
+def _inverse_ratio(
+    transform: ColumnTransform,
+    column: Column,
+    values: pd.Series,
+    product: pd.Series,
+    rng: np.random.Generator,
+) -> pd.Series:
+    """Multiply the sampled ratio by the sampled factors' product, inside the column's bounds."""
+    ratio = _from_normal(
+        pd.to_numeric(values, errors="coerce").astype(float), transform.ratio_knots, None, None
+    )
+    restored = (ratio * product.to_numpy()).clip(transform.lower, transform.upper)
+    return finish_values(column, restored.set_axis(values.index), rng)
+
+
 def _fit_null_conditions(frame: pd.DataFrame, by_name: dict[str, ColumnTransform]) -> None:
     """Find another column whose values mark exactly the rows where a column is blank."""
     for transform in by_name.values():
@@ -479,6 +587,10 @@ def _forward(
         ).to_numpy()
     if kind == "date":
         return _to_normal(_to_days(values), transform.knots)
+    if kind == "ratio":
+        assert base is not None
+        ratios = _ratios(values.astype(float), base)
+        return _to_normal(ratios.fillna(float(np.median(transform.ratio_knots))), transform.ratio_knots)
     if kind == "ordered":
         high = _to_days(values) if transform.dates else values.astype(float)
         low = _to_days(base) if transform.dates else base.astype(float)  # type: ignore[union-attr]
