@@ -298,7 +298,7 @@ def test_bad_file_one_line_error(tmp_path: Path, content: bytes | None, message:
         app, ["generate", "--from", str(path), "--out", str(tmp_path / "out.csv")]
     )
 
-    assert result.exit_code == 1
+    assert result.exit_code == (2 if content is None else 1)
     assert "Traceback" not in result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1

@@ -104,7 +104,7 @@ def test_unknown_output_format_fails(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.chdir(tmp_path)
     args = ["generate", CHURN, "--out", "table.xlsx"]
     assert_failure_leaves_files(
-        tmp_path, args, 1, r"Cannot tell the format of 'table.xlsx'.*use .csv, .parquet or .json"
+        tmp_path, args, 2, r"Cannot tell the format of 'table.xlsx'.*use .csv, .parquet or .json"
     )
 
 

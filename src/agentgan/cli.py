@@ -21,7 +21,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from agentgan import __version__
 from agentgan.cli_errors import OneLineUsageGroup, errors_reported, usage_error_from_settings
-from agentgan.errors import UsageError
+from agentgan.errors import InputNotFoundError, UsageError
 
 app = typer.Typer(
     name="agentgan",
@@ -317,7 +317,7 @@ def _read_schema(path: Path) -> dict[str, Any]:
     from agentgan.errors import SchemaError
 
     if not path.is_file():
-        raise UsageError(f"Schema file {str(path)!r} not found.")
+        raise InputNotFoundError(f"Schema file {str(path)!r} not found; check the path.")
     try:
         loaded: dict[str, Any] = json.loads(path.read_text("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

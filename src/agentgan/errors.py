@@ -48,3 +48,11 @@ class ModelFileError(AgentganError):
 
 class OutputError(AgentganError):
     """An output path cannot be written, or exists and `force` was not given."""
+
+
+class InputNotFoundError(InputDataError, UsageError):
+    """A sample or schema file named as an input does not exist (a usage error, status 2)."""
+
+
+class OutputFormatError(OutputError, UsageError):
+    """An output file name has no extension agentgan writes (a usage error, status 2)."""

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from agentgan.errors import OutputError
+from agentgan.errors import OutputError, OutputFormatError
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".json": "json"}
 
@@ -38,11 +38,11 @@ def table_format(path: str | Path) -> str:
     """Return "csv", "parquet" or "json" from a file name's extension.
 
     Raises:
-        OutputError: the extension is none of .csv, .parquet, .pq or .json.
+        OutputFormatError: the extension is none of .csv, .parquet, .pq or .json.
     """
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        raise OutputError(
+        raise OutputFormatError(
             f"Cannot tell the format of {str(path)!r} from its extension; use .csv, .parquet "
             "or .json."
         )

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from agentgan.errors import InputDataError
+from agentgan.errors import InputDataError, InputNotFoundError
 from agentgan.schema.assemble import SCHEMA_DIALECT
 from agentgan.schema.check import check_schema
 from agentgan.tools.identifiers import learn_pattern, positions_regex
@@ -147,7 +147,7 @@ def read_sample(path: str | Path, *, min_rows: int = MIN_SAMPLE_ROWS) -> SampleT
     """
     file = Path(path).expanduser()
     if not file.exists():
-        raise InputDataError(f"Sample file {str(file)!r} not found; check the path.")
+        raise InputNotFoundError(f"Sample file {str(file)!r} not found; check the path.")
     if not file.is_file():
         raise InputDataError(f"Sample path {str(file)!r} is a folder; give a CSV or Parquet file.")
     if file.stat().st_size == 0:
