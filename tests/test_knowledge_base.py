@@ -109,6 +109,9 @@ def test_churn_higher_at_short_tenure() -> None:
     short = frame.loc[frame["tenure_months"] < 12, "churn"].eq("Yes").mean()
     long = frame.loc[frame["tenure_months"] >= 24, "churn"].eq("Yes").mean()
     assert short > long + 0.2
+    by_contract = frame.groupby("contract")["churn"].apply(lambda values: values.eq("Yes").mean())
+    assert by_contract["Month-to-month"] > 0.35
+    assert by_contract["Two year"] < 0.06
     assert frame["age"].between(18, 85).all()
     assert set(frame["gender"]) <= {"Male", "Female", "Other"}
 

@@ -12,6 +12,8 @@ from agentgan.tools.identifiers import learn_pattern, make_identifiers, position
 from agentgan.tools.marginals import (
     calibrate,
     cell_frame,
+    child_shares,
+    fit_dependency_targets,
     fit_pair_targets,
     fit_targets,
     select_rows,
@@ -163,6 +165,39 @@ def test_pair_cells_restore_lost_relation() -> None:
     assert kept.loc[kept["churn"] == "Yes", "tenure"].mean() < kept["tenure"].mean() - 0.3
     assert abs((kept["churn"] == "Yes").mean() - 0.32) < 0.02
     assert abs((kept["contract"] == "Month-to-month").mean() - 0.6) < 0.03
+
+
+def test_dependency_targets_use_declared_weights() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "contract": {"type": "string", "enum": ["monthly", "yearly"]},
+            "churn": {"type": "string", "enum": ["Yes", "No"]},
+        },
+        "x-dependencies": [
+            {
+                "child": "churn",
+                "parent": "contract",
+                "cases": [
+                    {"when": {"in": ["monthly"]}, "weights": {"Yes": 0.4, "No": 0.6}},
+                    {"when": {"in": ["yearly"]}, "weights": {"Yes": 0.03, "No": 0.97}},
+                ],
+            }
+        ],
+    }
+    # 20 yearly seed rows without a churner: from the seed alone that cell would be 0%.
+    seeds = pd.DataFrame(
+        {
+            "contract": ["monthly"] * 80 + ["yearly"] * 20,
+            "churn": ["Yes"] * 40 + ["No"] * 40 + ["No"] * 20,
+        }
+    )
+    targets = fit_dependency_targets(seeds, schema)
+    cells = targets["dependency:churn|contract"]
+    assert cells["1|Yes"] == pytest.approx(0.2 * 0.03)
+    assert cells["0|Yes"] == pytest.approx(0.8 * 0.4)
+    assert sum(cells.values()) == pytest.approx(1.0)
+    assert child_shares(targets, "churn") == pytest.approx({"Yes": 0.326, "No": 0.674})
 
 
 def test_pair_targets_smoothed_keep_marginals() -> None:

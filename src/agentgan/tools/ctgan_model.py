@@ -43,6 +43,7 @@ from agentgan.tools.identifiers import make_identifiers
 from agentgan.tools.marginals import (
     calibrate,
     cell_frame,
+    child_shares,
     dependency_labels,
     fit_dependency_targets,
     fit_pair_targets,
@@ -263,6 +264,12 @@ class SeedModel:
         prepared = transform.forward(seeds)
         transform.targets = fit_targets(prepared, transform.discrete_columns)
         transform.targets.update(fit_dependency_targets(seeds, schema))
+        for dependency in schema.get("x-dependencies", []):
+            # A child's overall shares follow its dependency cells, so the two agree.
+            child = dependency["child"]
+            implied = child_shares(transform.targets, child)
+            if implied and child in transform.targets and seeds[child].notna().all():
+                transform.targets[child] = implied
         transform.pairs = fit_pair_targets(prepared, transform.continuous_columns)
         if prepared.empty or prepared.shape[1] == 0:
             logger.info("No column needs the GAN; sampling uses the transforms alone")
