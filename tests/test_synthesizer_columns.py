@@ -155,16 +155,17 @@ def test_pair_cells_restore_lost_relation() -> None:
     )
     targets = fit_targets(seed, ["contract", "churn"])
     chosen = select_rows(cell_frame(pool, ["tenure"]), targets, 2000, rng, pairs=pairs)
-    kept = pool.iloc[chosen]
+    selected = pool.iloc[chosen]
 
     assert len(chosen) == 2000
     assert len(set(chosen)) == 2000
-    rate = kept.groupby("contract")["churn"].apply(lambda values: (values == "Yes").mean())
+    rate = selected.groupby("contract")["churn"].apply(lambda values: (values == "Yes").mean())
     assert rate["Month-to-month"] > 0.4  # 0.2 for every contract in the pool
     assert rate["Two year"] < 0.1
-    assert kept.loc[kept["churn"] == "Yes", "tenure"].mean() < kept["tenure"].mean() - 0.3
-    assert abs((kept["churn"] == "Yes").mean() - 0.32) < 0.02
-    assert abs((kept["contract"] == "Month-to-month").mean() - 0.6) < 0.03
+    churner_tenure = selected.loc[selected["churn"] == "Yes", "tenure"].mean()
+    assert churner_tenure < selected["tenure"].mean() - 0.3
+    assert abs((selected["churn"] == "Yes").mean() - 0.32) < 0.02
+    assert abs((selected["contract"] == "Month-to-month").mean() - 0.6) < 0.03
 
 
 def test_dependency_targets_use_declared_weights() -> None:

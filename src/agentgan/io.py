@@ -38,7 +38,7 @@ def table_format(path: str | Path) -> str:
     """Return "csv", "parquet" or "json" from a file name's extension.
 
     Raises:
-        OutputFormatError: the extension is none of .csv, .parquet, .pq or .json.
+        OutputFormatError: the extension is not .csv, .parquet, .pq or .json.
     """
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:

@@ -34,7 +34,7 @@ from agentgan.schema.assemble import (
 )
 from agentgan.schema.check import check_schema
 from agentgan.tools.knowledge_base import KnowledgeBase, load_knowledge_base
-from agentgan.tools.profiling import prepare_sample
+from agentgan.tools.profiling import prepare_sample, unknown_column_message
 from agentgan.tools.provider_fallback import node_attempt
 from agentgan.tools.request_parser import RequestSpec, parse_request
 
@@ -93,10 +93,8 @@ def build_schema(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         warnings.append(f"The request text was not used: the columns come from {source}.")
 
     if context.target and context.target not in schema["properties"]:
-        raise UsageError(
-            f"Target column {context.target!r} is not in the schema; pick one of "
-            f"{', '.join(map(repr, list(schema['properties'])[:20]))}."
-        )
+        known = list(schema["properties"])
+        raise UsageError(unknown_column_message("Target column", context.target, known, place="schema"))
     rows = state.get("rows") or schema.get("x-rows") or context.rows
     rows = check_row_count(int(rows), "the request or schema", MAX_ROWS)
     logger.info(

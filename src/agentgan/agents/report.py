@@ -33,6 +33,7 @@ from agentgan.tools.metrics import (
     relationship_checks,
     tstr_scores,
 )
+from agentgan.tools.profiling import unknown_column_message
 
 logger = logging.getLogger(__name__)
 
@@ -103,10 +104,8 @@ def _tstr(
     synthetic: pd.DataFrame, reference: pd.DataFrame, target: str, schema: dict[str, Any], seed: int
 ) -> dict[str, Any]:
     if target not in schema["properties"]:
-        raise UsageError(
-            f"Target column {target!r} is not in the schema; pick one of "
-            f"{', '.join(map(repr, list(schema['properties'])[:20]))}."
-        )
+        known = list(schema["properties"])
+        raise UsageError(unknown_column_message("Target column", target, known, place="schema"))
     scores = tstr_scores(synthetic, reference, target, schema, seed=seed)
     caveat = (
         "The test rows are the rows the model learned from, so this score is optimistic. "

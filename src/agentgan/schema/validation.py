@@ -9,6 +9,7 @@ instead of one `jsonschema` call per row. The counts it returns are per rule, na
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,16 +73,9 @@ def check_rows(
         for keyword, failed in column_failures(column, frame[column.name], previous):
             record(f"{column.name}: {keyword}", failed)
 
-    if schema.get("x-constraints"):
-        typed = typed_for_rules(frame, parsed)
-        names = [column.name for column in parsed]
-        for text in schema["x-constraints"]:
-            rule = compile_rule(text, names)
-            if any(name not in frame for name in rule.columns):
-                # A rule cannot hold on rows that lack a column it reads.
-                record(f"rule: {text}", pd.Series(True, index=frame.index))
-                continue
-            record(f"rule: {text}", ~holds(rule, typed))
+    for text, failed in _rule_failures(frame, schema):
+        # A rule cannot hold on rows that lack a column it reads.
+        record(f"rule: {text}", pd.Series(True, index=frame.index) if failed is None else failed)
 
     return CheckResult(valid=valid, failures=failures)
 
@@ -91,17 +85,31 @@ def rules_hold(frame: pd.DataFrame, schema: dict[str, Any]) -> pd.Series:
 
     Rules that read a column missing from `frame` are skipped (`check_rows` fails them).
     """
-    held = pd.Series(True, index=frame.index)
+    passed = pd.Series(True, index=frame.index)
+    for _, failed in _rule_failures(frame, schema):
+        if failed is not None:
+            passed &= ~failed
+    return passed
+
+
+def _rule_failures(
+    frame: pd.DataFrame, schema: dict[str, Any]
+) -> Iterator[tuple[str, pd.Series | None]]:
+    """Yield each `x-constraints` rule with its mask of failing rows.
+
+    The mask is None when `frame` lacks a column the rule reads.
+    """
     if not schema.get("x-constraints"):
-        return held
+        return
     parsed = columns(schema)
     typed = typed_for_rules(frame, parsed)
     names = [column.name for column in parsed]
     for text in schema["x-constraints"]:
         rule = compile_rule(text, names)
-        if all(name in frame for name in rule.columns):
-            held &= holds(rule, typed)
-    return held
+        if any(name not in frame for name in rule.columns):
+            yield text, None
+        else:
+            yield text, ~holds(rule, typed)
 
 
 def typed_for_rules(frame: pd.DataFrame, parsed: list[Column]) -> pd.DataFrame:

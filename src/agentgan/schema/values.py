@@ -46,11 +46,7 @@ def generate_values(
     generator = column.generator or {}
     kind = generator.get("kind")
 
-    if kind == "id" and generator.get("positions"):
-        pattern = {"kind": "positional", "positions": generator["positions"]}
-        return make_identifiers(pattern, count, rng if rng is not None else np.random.default_rng(0))
-
-    if kind == "id":
+    if kind == "id" and not generator.get("positions"):
         prefix = str(generator.get("prefix", ""))
         digits = int(generator.get("digits", 6))
         first = int(generator.get("start", 1)) + start
@@ -60,6 +56,10 @@ def generate_values(
         return pd.Series([f"{prefix}{number:0{digits}d}" for number in numbers], dtype=object)
 
     rng = rng if rng is not None else np.random.default_rng(0)
+    if kind == "id":
+        pattern = {"kind": "positional", "positions": generator["positions"]}
+        return make_identifiers(pattern, count, rng)
+
     if kind == "uuid":
         raw = rng.integers(0, 2**63, size=(count, 2), dtype=np.int64)
         values = [str(uuid.UUID(int=(int(high) << 64 | int(low)), version=4)) for high, low in raw]

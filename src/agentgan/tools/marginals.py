@@ -29,6 +29,7 @@ while the order of values across columns is kept.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from itertools import combinations
 from typing import Any
 
@@ -197,13 +198,20 @@ def select_rows(
     if count >= len(pool):
         return np.arange(len(pool))
     allowed = np.ones(len(pool), dtype=bool) if allowed is None else np.asarray(allowed, bool)
-    constraints = _pair_constraints(pool, pairs or [])
+    codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
+
+    def code(name: str) -> tuple[np.ndarray, pd.Index]:
+        if name not in codes:
+            codes[name] = pd.factorize(pool[name].astype(str))
+        return codes[name]
+
+    constraints = _pair_constraints(pool, pairs or [], code)
     ordered = sorted(targets, key=lambda name: not name.startswith(DEPENDENCY_PREFIX))
     for name in ordered:
         if name in pool:
-            labels, uniques = pd.factorize(pool[name].astype(str))
-            wanted = np.array([targets[name].get(str(value), 0.0) for value in uniques])
-            constraints.append((labels, wanted))
+            labels, uniques = code(name)
+            shares = np.array([targets[name].get(str(value), 0.0) for value in uniques])
+            constraints.append((labels, shares))
     if not constraints:
         constraints = [(np.zeros(len(pool), dtype=np.int64), np.ones(1))]
 
@@ -212,25 +220,23 @@ def select_rows(
 
 
 def _pair_constraints(
-    pool: pd.DataFrame, pairs: list[dict[str, Any]]
+    pool: pd.DataFrame,
+    pairs: list[dict[str, Any]],
+    code: Callable[[str], tuple[np.ndarray, pd.Index]],
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Turn pair targets into (cell code per pool row, wanted share per code)."""
-    codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
+    """Turn pair targets into (cell code per pool row, target share per code)."""
     constraints = []
     for pair in pairs:
         first, second = pair["columns"]
         if first not in pool or second not in pool:
             continue
-        for name in (first, second):
-            if name not in codes:
-                codes[name] = pd.factorize(pool[name].astype(str))
-        first_codes, first_values = codes[first]
-        second_codes, second_values = codes[second]
-        shares = {(a, b): share for a, b, share in pair["cells"]}
-        wanted = np.array(
-            [shares.get((str(a), str(b)), 0.0) for a in first_values for b in second_values]
+        first_codes, first_values = code(first)
+        second_codes, second_values = code(second)
+        cells = {(a, b): share for a, b, share in pair["cells"]}
+        shares = np.array(
+            [cells.get((str(a), str(b)), 0.0) for a in first_values for b in second_values]
         )
-        constraints.append((first_codes * len(second_values) + second_codes, wanted))
+        constraints.append((first_codes * len(second_values) + second_codes, shares))
     return constraints
 
 
@@ -242,18 +248,18 @@ def _rake(
     Rows outside `allowed` get 0.
     """
     chances = np.where(allowed, count / max(int(allowed.sum()), 1), 0.0)
-    wanted_counts = []
-    for labels, wanted in constraints:
+    target_counts = []
+    for labels, shares in constraints:
         # Cells no allowed row is in (such as a pair that breaks a rule) cannot be filled,
         # so their share goes to the others instead of pulling every share off target.
-        reachable = np.bincount(labels, weights=allowed, minlength=len(wanted)) > 0
-        wanted = np.where(reachable, wanted, 0.0)
-        if wanted.sum() > 0:
-            wanted_counts.append((labels, wanted / wanted.sum() * count))
+        reachable = np.bincount(labels, weights=allowed, minlength=len(shares)) > 0
+        shares = np.where(reachable, shares, 0.0)
+        if shares.sum() > 0:
+            target_counts.append((labels, shares / shares.sum() * count))
     for _ in range(RAKING_ROUNDS):
-        for labels, wanted in wanted_counts:
-            current = np.bincount(labels, weights=chances, minlength=len(wanted))
-            factor = np.divide(wanted, current, out=np.zeros_like(wanted), where=current > 0)
+        for labels, expected in target_counts:
+            current = np.bincount(labels, weights=chances, minlength=len(expected))
+            factor = np.divide(expected, current, out=np.zeros_like(expected), where=current > 0)
             chances = np.minimum(chances * factor[labels], 1.0)
 
     # Allowed rows below the cap fill any shortfall that the cap at 1 left.

@@ -586,18 +586,18 @@ def infer_schema(
     return check_schema(schema)
 
 
-def unknown_column_message(what: str, name: str, known: list[str]) -> str:
+def unknown_column_message(label: str, name: str, known: list[str], place: str = "sample") -> str:
     """Build the error for a column name that is not in a table, with the likely intended one.
 
-    Names that differ only in case, then close spellings (`difflib`), are offered first; the
-    list of columns is cut at 20, with a count of all of them.
+    Names that differ only in case come first, then close spellings (`difflib`). The list
+    of columns is cut at 20, with a count of all of them.
     """
     by_case = [column for column in known if str(column).lower() == name.lower()]
     close = by_case or difflib.get_close_matches(name, [str(c) for c in known], n=3, cutoff=0.6)
     hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-    shown = ", ".join(map(repr, known[:20]))
+    listed = ", ".join(map(repr, known[:20]))
     more = f" (first 20 of {len(known)})" if len(known) > 20 else ""
-    return f"{what} {name!r} is not in the sample.{hint} Its columns{more}: {shown}."
+    return f"{label} {name!r} is not in the {place}.{hint} Its columns{more}: {listed}."
 
 
 def infer_column(name: str, values: pd.Series, kind: str) -> dict[str, Any]:

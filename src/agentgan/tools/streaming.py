@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from agentgan.errors import OutputError, UsageError, ValidationFailed
-from agentgan.io import atomic_path, records, table_format
+from agentgan.io import FORMATS, atomic_path, records, table_format
 from agentgan.schema.columns import columns
 from agentgan.schema.validation import check_rows, summarize_failures
 from agentgan.tools.ctgan_model import ProgressCallback, SeedModel
@@ -39,8 +39,6 @@ CHUNK_ROWS = 50_000
 
 MIN_ACCEPTANCE = 0.02
 """Below this share of valid rows the sampling stops: the model cannot meet the schema."""
-
-STREAM_FORMATS = ("csv", "parquet", "json")
 
 STREAM_POOL_FACTOR = 1.2
 """Rows drawn per row kept when streaming: less matching of category shares, less time."""
@@ -157,13 +155,11 @@ def check_stream_request(rows: int, out: str | Path) -> str:
     """
     if rows < 1:
         raise UsageError(f"--rows must be at least 1, not {rows}.")
-    suffix = Path(out).suffix.lower()
-    fmt = table_format(out) if suffix in (".csv", ".parquet", ".pq", ".json") else None
-    if fmt not in STREAM_FORMATS:
+    if Path(out).suffix.lower() not in FORMATS:
         raise UsageError(
             f"agentgan sample writes .csv, .parquet or .json files, not {str(out)!r}."
         )
-    return fmt
+    return table_format(out)
 
 
 def _new_values(

@@ -113,7 +113,6 @@ class ColumnTransform:
     null_when: dict[str, Any] = field(default_factory=dict)
     after: str | None = None
     factors: list[str] = field(default_factory=list)
-    ratio_knots: list[float] = field(default_factory=list)
     strict: bool = False
     dates: bool = False
     coercions: dict[str, int] = field(default_factory=dict)
@@ -452,19 +451,21 @@ def _fit_ratios(frame: pd.DataFrame, by_name: dict[str, ColumnTransform]) -> Non
 
     A total that is about `tenure * MonthlyCharges` loses that link when the GAN learns it
     as a free column: on 300 Telco rows its correlation with the product fell from 1.00 to
-    0.52. Such a column is modelled as `value / product`, and the product of the sampled
+    0.45. Such a column is modelled as `value / product`, and the product of the sampled
     factors is multiplied back in. A column qualifies when, on rows where it and the
     product are positive, the middle half of log(value / product) spans at most
     `RATIO_MAX_SPREAD` and log(value) correlates with log(product) at `RATIO_MIN_CORRELATION`
-    or more. The tightest product wins.
+    or more. The tightest product wins. Its `knots` become those of the ratio.
     """
     numeric = [
         t for t in by_name.values() if t.kind in ("quantile", "integer_category") and not t.after
     ]
     if len(numeric) < 2 or len(numeric) > RATIO_MAX_COLUMNS:
         return
+    factor_names: set[str] = set()
     for target in numeric:
-        if target.kind != "quantile":
+        # A factor of another ratio stays a plain column, so every factor is sampled first.
+        if target.kind != "quantile" or target.name in factor_names:
             continue
         values = frame[target.name].astype(float)
         candidates = [
@@ -475,28 +476,27 @@ def _fit_ratios(frame: pd.DataFrame, by_name: dict[str, ColumnTransform]) -> Non
         ]
         best: tuple[float, list[str], pd.Series] | None = None
         for factors in candidates:
-            ratios = _ratios(values, _product(frame, factors))
-            spread = _ratio_spread(values, ratios, frame, factors)
+            product = _product(frame, factors)
+            ratios = _ratios(values, product)
+            spread = _ratio_spread(values, ratios, product)
             if spread is not None and (best is None or spread < best[0]):
                 best = (spread, factors, ratios)
         if best is not None:
             target.kind, target.factors = "ratio", best[1]
-            target.ratio_knots = _knots(best[2].dropna())
+            target.knots = _knots(best[2].dropna())
+            factor_names.update(best[1])
 
 
-def _ratio_spread(
-    values: pd.Series, ratios: pd.Series, frame: pd.DataFrame, factors: list[str]
-) -> float | None:
+def _ratio_spread(values: pd.Series, ratios: pd.Series, product: pd.Series) -> float | None:
     """Return the interquartile range of log ratios when the product fits, else None."""
     usable = ratios.notna() & (ratios > 0)
     if int(usable.sum()) < RATIO_MIN_ROWS or usable.mean() < 0.5:
         return None
     logs = np.log(ratios[usable])
     spread = float(logs.quantile(0.75) - logs.quantile(0.25))
-    product = _product(frame, factors)[usable]
-    if spread > RATIO_MAX_SPREAD or product.nunique() < 3:
+    if spread > RATIO_MAX_SPREAD or product[usable].nunique() < 3:
         return None
-    correlation = np.corrcoef(np.log(values[usable]), np.log(product))[0, 1]
+    correlation = np.corrcoef(np.log(values[usable]), np.log(product[usable]))[0, 1]
     return spread if correlation >= RATIO_MIN_CORRELATION else None
 
 
@@ -525,7 +525,7 @@ def _inverse_ratio(
 ) -> pd.Series:
     """Multiply the sampled ratio by the sampled factors' product, inside the column's bounds."""
     ratio = _from_normal(
-        pd.to_numeric(values, errors="coerce").astype(float), transform.ratio_knots, None, None
+        pd.to_numeric(values, errors="coerce").astype(float), transform.knots, None, None
     )
     restored = (ratio * product.to_numpy()).clip(transform.lower, transform.upper)
     return finish_values(column, restored.set_axis(values.index), rng)
@@ -589,8 +589,9 @@ def _forward(
         return _to_normal(_to_days(values), transform.knots)
     if kind == "ratio":
         assert base is not None
-        ratios = _ratios(values.astype(float), base)
-        return _to_normal(ratios.fillna(float(np.median(transform.ratio_knots))), transform.ratio_knots)
+        # Rows without a ratio (a zero product, a blank value) take the median ratio.
+        ratios = _ratios(values.astype(float), base).fillna(float(np.median(transform.knots)))
+        return _to_normal(ratios, transform.knots)
     if kind == "ordered":
         high = _to_days(values) if transform.dates else values.astype(float)
         low = _to_days(base) if transform.dates else base.astype(float)  # type: ignore[union-attr]
